@@ -1,0 +1,288 @@
+/* Defaults, cross-checks and lookups over a parsed configuration. */
+#include "core/config.h"
+#include "core/config_internal.h"
+#include "core/util.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <stdio.h>
+
+#define DEFAULT_LEASE_TIME (60 * 60)
+
+static int check_error(const struct config *cfg, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int check_error(const struct config *cfg, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (line > 0)
+		fprintf(stderr, "%s:%d: ", cfg->path, line);
+	else
+		fprintf(stderr, "%s: ", cfg->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+void config_set_defaults(struct config *cfg)
+{
+	cfg->dhcp_mode = DHCP_MODE_AUTHORITATIVE;
+	cfg->dhcp_probe_ms = 1500;
+	cfg->tftp_enable = true;
+	cfg->tftp_port = 69;
+	cfg->tftp_max_blksize = 65464;
+	cfg->tftp_max_windowsize = 64;
+	cfg->tftp_timeout_ms = 1000;
+	cfg->http_enable = true;
+	cfg->http_port = 80;
+	cfg->http_threads = 2;
+	cfg->boot_menu_timeout_ms = 5000;
+	cfg->dns_enable = true;
+	cfg->dns_port = 53;
+	cfg->dns_ttl = 60;
+	cfg->dns_cache_size = 4096;
+}
+
+static void default_str(char **field, const char *value)
+{
+	if (!*field)
+		*field = xstrdup(value);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	char *s;
+	if (asprintf(&s, "%s/%s", dir, name) < 0)
+		abort();
+	return s;
+}
+
+static void fill_defaults(struct config *cfg)
+{
+	default_str(&cfg->state_dir, "/var/lib/labboot");
+	if (!cfg->tftp_root)
+		cfg->tftp_root = path_join(cfg->state_dir, "tftp");
+	if (!cfg->http_root)
+		cfg->http_root = path_join(cfg->state_dir, "http");
+	default_str(&cfg->ipxe_dir, "/usr/lib/ipxe");
+	default_str(&cfg->boot_bios, "undionly.kpxe");
+	default_str(&cfg->boot_efi64, "snponly.efi");
+	default_str(&cfg->boot_arm64, "snponly-arm64.efi");
+	default_str(&cfg->boot_menu, "default");
+	default_str(&cfg->boot_menu_default, "image");
+	default_str(&cfg->netbootxyz_url, "https://boot.netboot.xyz");
+	if (!cfg->boot_url && cfg->address.s_addr) {
+		char ip[16];
+		if (asprintf(&cfg->boot_url, cfg->http_port == 80 ? "http://%s" : "http://%s:%u",
+			     format_ipv4(ip, cfg->address), cfg->http_port) < 0)
+			abort();
+	}
+	if (!cfg->dhcp.lease_time)
+		cfg->dhcp.lease_time = DEFAULT_LEASE_TIME;
+	if (!cfg->dhcp.netmask.s_addr)
+		cfg->dhcp.netmask.s_addr = htonl(0xffffff00);
+}
+
+static bool netmask_valid(struct in_addr m)
+{
+	uint32_t v = ntohl(m.s_addr);
+	return v != 0 && (~v & (~v + 1)) == 0; /* contiguous ones */
+}
+
+static int check_pools(struct config *cfg)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		const struct pool *a = &cfg->pools[i];
+		if (!a->start.s_addr)
+			errors += check_error(cfg, a->line, "pool \"%s\" has no range", a->name);
+		if (a->params.netmask.s_addr && !netmask_valid(a->params.netmask))
+			errors += check_error(cfg, a->line, "pool \"%s\": invalid netmask", a->name);
+		for (size_t j = 0; j < i; j++) {
+			const struct pool *b = &cfg->pools[j];
+			if (ntohl(a->start.s_addr) <= ntohl(b->end.s_addr) &&
+			    ntohl(b->start.s_addr) <= ntohl(a->end.s_addr))
+				errors += check_error(cfg, a->line, "range overlaps the range on line %d", b->line);
+		}
+	}
+	if (!netmask_valid(cfg->dhcp.netmask))
+		errors += check_error(cfg, 0, "[dhcp] netmask is not a valid netmask");
+	return errors;
+}
+
+static int check_host_nics(struct config *cfg, const struct host *h)
+{
+	int errors = 0;
+
+	if (h->n_ips > h->n_nics)
+		errors += check_error(cfg, h->line, "host %s has more ip than mac keys", h->name);
+	for (size_t i = 0; i < h->n_nics; i++) {
+		const struct host_nic *n = &h->nics[i];
+		for (size_t k = 0; k < (size_t)(h - cfg->hosts); k++) {
+			const struct host *o = &cfg->hosts[k];
+			for (size_t j = 0; j < o->n_nics; j++) {
+				char mac[18], ip[16];
+				if (memcmp(o->nics[j].mac, n->mac, 6) == 0)
+					errors += check_error(cfg, h->line, "mac %s of host %s is also host %s's",
+							      format_mac(mac, n->mac), h->name, o->name);
+				if (n->ip.s_addr && o->nics[j].ip.s_addr == n->ip.s_addr)
+					errors += check_error(cfg, h->line, "ip %s of host %s is also host %s's",
+							      format_ipv4(ip, n->ip), h->name, o->name);
+			}
+		}
+	}
+	return errors;
+}
+
+static int check_hosts(struct config *cfg)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		const struct host *h = &cfg->hosts[i];
+		if (h->n_nics == 0)
+			errors += check_error(cfg, h->line, "host %s has no mac", h->name);
+		errors += check_host_nics(cfg, h);
+		for (size_t k = 0; k < i; k++)
+			if (strcasecmp(cfg->hosts[k].name, h->name) == 0)
+				errors += check_error(cfg, h->line, "host %s defined twice", h->name);
+		if (h->image && !config_image_by_name(cfg, h->image))
+			errors += check_error(cfg, h->line, "host %s: no [image \"%s\"]", h->name, h->image);
+	}
+	return errors;
+}
+
+static int check_images(struct config *cfg)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < cfg->n_images; i++) {
+		const struct image *img = &cfg->images[i];
+		if (!img->kernel)
+			errors += check_error(cfg, img->line, "image %s has no kernel", img->name);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(cfg->images[k].name, img->name) == 0)
+				errors += check_error(cfg, img->line, "image %s defined twice", img->name);
+	}
+	if (cfg->boot_image && !config_image_by_name(cfg, cfg->boot_image))
+		errors += check_error(cfg, 0, "[boot] image: no [image \"%s\"]", cfg->boot_image);
+	return errors;
+}
+
+int config_finish(struct config *cfg)
+{
+	int errors = 0;
+
+	fill_defaults(cfg);
+	if (cfg->dhcp_mode != DHCP_MODE_OFF && cfg->n_ifaces == 0)
+		errors += check_error(cfg, 0, "[server] interface is required to serve DHCP");
+	if (cfg->dhcp_mode == DHCP_MODE_AUTHORITATIVE && cfg->n_pools == 0 && cfg->n_hosts == 0)
+		errors += check_error(cfg, 0, "[dhcp] authoritative mode needs a range or a host reservation");
+	errors += check_pools(cfg);
+	errors += check_hosts(cfg);
+	errors += check_images(cfg);
+	if (cfg->http_port == cfg->dns_port && cfg->http_enable && cfg->dns_enable)
+		errors += check_error(cfg, 0, "[http] and [dns] use the same port");
+	return errors;
+}
+
+/* ---- lookups -------------------------------------------------------- */
+
+const struct host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6],
+				      const struct host_nic **ret_nic)
+{
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		const struct host *h = &cfg->hosts[i];
+		for (size_t j = 0; j < h->n_nics; j++) {
+			if (memcmp(h->nics[j].mac, mac, 6) == 0) {
+				if (ret_nic)
+					*ret_nic = &h->nics[j];
+				return h;
+			}
+		}
+	}
+	return NULL;
+}
+
+const struct host *config_host_by_name(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_hosts; i++)
+		if (strcasecmp(cfg->hosts[i].name, name) == 0)
+			return &cfg->hosts[i];
+	return NULL;
+}
+
+const struct image *config_image_by_name(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_images; i++)
+		if (strcmp(cfg->images[i].name, name) == 0)
+			return &cfg->images[i];
+	return NULL;
+}
+
+const struct pool *config_pool_by_addr(const struct config *cfg, struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		const struct pool *p = &cfg->pools[i];
+		if (a >= ntohl(p->start.s_addr) && a <= ntohl(p->end.s_addr))
+			return p;
+	}
+	return NULL;
+}
+
+uint32_t pool_lease_time(const struct config *cfg, const struct pool *pool)
+{
+	if (pool && pool->params.lease_time)
+		return pool->params.lease_time;
+	return cfg->dhcp.lease_time;
+}
+
+/* ---- teardown ------------------------------------------------------- */
+
+static void params_free(struct dhcp_params *p)
+{
+	free(p->domain);
+	free(p->opts);
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		free(cfg->ifaces[i]);
+	params_free(&cfg->dhcp);
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		free(cfg->pools[i].name);
+		params_free(&cfg->pools[i].params);
+	}
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct host *h = &cfg->hosts[i];
+		free(h->name); free(h->opts); free(h->boot_file); free(h->image);
+		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script);
+	}
+	free(cfg->hosts);
+	for (size_t i = 0; i < cfg->n_images; i++) {
+		struct image *img = &cfg->images[i];
+		free(img->name); free(img->kernel); free(img->cmdline);
+		for (size_t j = 0; j < img->n_initrds; j++)
+			free(img->initrds[j]);
+	}
+	for (size_t i = 0; i < cfg->n_dns_records; i++) {
+		free(cfg->dns_records[i].name);
+		free(cfg->dns_records[i].target);
+	}
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->tftp_root, &cfg->http_root,
+			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
+			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
+			  &cfg->netbootxyz_url, &cfg->boot_kernel_args };
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		free(*strs[i]);
+	free(cfg);
+}

@@ -1,0 +1,17 @@
+/* DNS server: sockets, timers and policy on top of the dns codec. */
+#pragma once
+
+struct config;
+struct loop;
+struct store;
+struct dns_server;
+
+int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st,
+		      struct dns_server **ret);
+void dns_server_free(struct dns_server *srv);
+
+#include <netinet/in.h>
+#include <stdbool.h>
+/* Called by the DHCP server when a lease carrying a hostname is bound
+ * (bound=true) or ends (bound=false), so the name resolves while it lives. */
+void dns_server_lease_changed(struct dns_server *srv, const char *hostname, struct in_addr ip, bool bound);

@@ -1,0 +1,246 @@
+/* labboot: one binary, subcommands. The daemon (serve) wires the servers to
+ * one event loop; the other subcommands read the configuration and state. */
+#include "core/config.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "dhcp/dhcp_server.h"
+#include "dns/dns_server.h"
+#include "http/http_server.h"
+#include "store/store.h"
+#include "tftp/tftp_server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#define DEFAULT_CONFIG "/etc/labboot/labboot.conf"
+
+struct cli {
+	const char *config_path;
+	int verbose;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: labboot COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Network-boot provisioning: DHCP, TFTP, HTTP, DNS and iPXE menus in one daemon.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  serve     run the daemon\n"
+	      "  check     validate the configuration file\n"
+	      "  leases    list DHCP leases\n"
+	      "  hosts     list hosts and their last boot timeline\n"
+	      "\n"
+	      "Options:\n"
+	      "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+	      "  -v, --verbose       debug logging\n"
+	      "  -h, --help          this help\n"
+	      "  -V, --version       print the version\n", out);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	cli->config_path = DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli->config_path = optarg; break;
+		case 'v': cli->verbose++; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': puts("labboot " LABBOOT_VERSION); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "labboot: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void dns_lease_hook(void *userdata, const char *hostname, struct in_addr ip, bool bound)
+{
+	dns_server_lease_changed(userdata, hostname, ip, bound);
+}
+
+static int cmd_serve(const struct config *cfg)
+{
+	struct loop *loop = NULL;
+	struct store *st = NULL;
+	struct dhcp_server *dhcp = NULL;
+	struct tftp_server *tftp = NULL;
+	struct http_server *http = NULL;
+	struct dns_server *dns = NULL;
+	int r;
+
+	if ((r = loop_new(&loop)) < 0 || (r = store_open(cfg->state_dir, &st)) < 0)
+		goto out;
+	if (cfg->dns_enable && (r = dns_server_new(cfg, loop, st, &dns)) < 0)
+		goto out;
+	if (cfg->tftp_enable && (r = tftp_server_new(cfg, loop, st, &tftp)) < 0)
+		goto out;
+	if (cfg->http_enable && (r = http_server_new(cfg, loop, st, &http)) < 0)
+		goto out;
+	if (cfg->dhcp_mode != DHCP_MODE_OFF) {
+		if ((r = dhcp_server_new(cfg, loop, st, &dhcp)) < 0)
+			goto out;
+		if (dns)
+			dhcp_server_set_lease_hook(dhcp, dns_lease_hook, dns);
+	}
+	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
+	r = loop_run(loop);
+out:
+	if (r < 0)
+		log_err("serve: %s", strerror(-r));
+	dhcp_server_free(dhcp);
+	http_server_free(http);
+	tftp_server_free(tftp);
+	dns_server_free(dns);
+	store_close(st);
+	loop_free(loop);
+	return r < 0 ? 1 : 0;
+}
+
+static int print_lease(const struct lease *l, void *userdata)
+{
+	char ip[16], mac[18], when[32];
+	time_t t = (time_t)l->expires;
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+	printf("%-15s %s %-9s %s UTC  %s\n", format_ipv4(ip, l->ip), format_mac(mac, l->mac),
+	       lease_state_name(l->state), when, l->hostname[0] ? l->hostname : "-");
+	return 0;
+}
+
+static int cmd_leases(const struct config *cfg)
+{
+	struct store *st;
+	int r = store_open(cfg->state_dir, &st);
+
+	if (r < 0)
+		return 1;
+	printf("%-15s %-17s %-9s %-23s  %s\n", "ADDRESS", "MAC", "STATE", "EXPIRES", "HOSTNAME");
+	r = store_lease_foreach(st, print_lease, NULL);
+	store_close(st);
+	return r < 0 ? 1 : 0;
+}
+
+/* Prints one host's most recent boot: events from the last DHCP discover on. */
+struct timeline {
+	uint64_t start_ms;
+	uint64_t last_ms;
+	unsigned n;
+	bool booted;
+};
+
+static int timeline_event(const struct boot_event *ev, void *userdata)
+{
+	struct timeline *tl = userdata;
+
+	if (strcmp(ev->kind, "dhcp-discover") == 0 && (tl->n == 0 || ev->ts_ms - tl->last_ms > 120000)) {
+		tl->start_ms = ev->ts_ms;
+		tl->n = 0;
+		tl->booted = false;
+	}
+	if (tl->start_ms == 0)
+		tl->start_ms = ev->ts_ms;
+	tl->last_ms = ev->ts_ms;
+	tl->n++;
+	if (strcmp(ev->kind, "booted") == 0)
+		tl->booted = true;
+	return 0;
+}
+
+static int print_event(const struct boot_event *ev, void *userdata)
+{
+	const struct timeline *tl = userdata;
+
+	if (ev->ts_ms >= tl->start_ms)
+		printf("    +%6.2fs  %-14s %s\n", (double)(ev->ts_ms - tl->start_ms) / 1000.0, ev->kind, ev->detail);
+	return 0;
+}
+
+static int cmd_hosts(const struct config *cfg)
+{
+	struct store *st;
+	int r = store_open(cfg->state_dir, &st);
+
+	if (r < 0)
+		return 1;
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		const struct host *h = &cfg->hosts[i];
+		for (size_t j = 0; j < h->n_nics; j++) {
+			struct timeline tl = { 0 };
+			char mac[18], ip[16];
+			printf("%s %s %s\n", h->name, format_mac(mac, h->nics[j].mac),
+			       h->nics[j].ip.s_addr ? format_ipv4(ip, h->nics[j].ip) : "dynamic");
+			store_event_foreach(st, h->nics[j].mac, 0, timeline_event, &tl);
+			if (tl.n == 0) {
+				printf("    never booted\n");
+				continue;
+			}
+			printf("  last boot: %u events, %s after %.2fs\n", tl.n,
+			       tl.booted ? "up" : "not up (yet)", (double)(tl.last_ms - tl.start_ms) / 1000.0);
+			store_event_foreach(st, h->nics[j].mac, tl.start_ms, print_event, &tl);
+		}
+	}
+	store_close(st);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config *cfg = NULL;
+	struct cli cli = { 0 };
+	const char *cmd;
+	int r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		puts("labboot " LABBOOT_VERSION);
+		return 0;
+	}
+	if (parse_cli(argc - 1, argv + 1, &cli) < 0)
+		return 2;
+	log_set_level(cli.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (strcmp(cmd, "serve") && strcmp(cmd, "check") && strcmp(cmd, "leases") && strcmp(cmd, "hosts")) {
+		fprintf(stderr, "labboot: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(cli.config_path, &cfg) < 0)
+		return 1;
+	if (strcmp(cmd, "check") == 0) {
+		printf("%s: ok (%zu hosts, %zu pools, dhcp %s)\n", cfg->path, cfg->n_hosts, cfg->n_pools,
+		       dhcp_mode_name(cfg->dhcp_mode));
+		r = 0;
+	} else if (strcmp(cmd, "serve") == 0) {
+		r = cmd_serve(cfg);
+	} else if (strcmp(cmd, "leases") == 0) {
+		r = cmd_leases(cfg);
+	} else {
+		r = cmd_hosts(cfg);
+	}
+	config_free(cfg);
+	return r;
+}

@@ -1,0 +1,369 @@
+/* SQLite-backed state. Schema changes are numbered migrations applied in
+ * order inside one transaction each; PRAGMA user_version records the last. */
+#include "store/store.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;     /* recursive: a batch holds it from begin to commit */
+	sqlite3_stmt *lease_put, *lease_del, *lease_by_ip, *lease_by_mac, *event_add;
+};
+
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE leases ("
+	"  ip INTEGER PRIMARY KEY,"       /* host byte order */
+	"  mac BLOB NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  hostname TEXT NOT NULL DEFAULT '',"
+	"  client_id BLOB,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE INDEX leases_mac ON leases(mac);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts INTEGER NOT NULL,"          /* unix ms */
+	"  mac BLOB,"
+	"  host TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_mac_ts ON events(mac, ts);",
+};
+
+const char *lease_state_name(enum lease_state s)
+{
+	switch (s) {
+	case LEASE_FREE: return "free";
+	case LEASE_OFFERED: return "offered";
+	case LEASE_BOUND: return "bound";
+	case LEASE_RELEASED: return "released";
+	case LEASE_DECLINED: return "declined";
+	}
+	return "?";
+}
+
+static int sql_err(struct store *st, const char *what)
+{
+	log_err("store: %s: %s", what, sqlite3_errmsg(st->db));
+	return -EIO;
+}
+
+static int exec_sql(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("store: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int migrate(struct store *st)
+{
+	sqlite3_stmt *q;
+	int version, r;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		return sql_err(st, "user_version");
+	version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (version > (int)ARRAY_SIZE(migrations)) {
+		log_err("store: database schema %d is newer than this labboot (%zu)",
+			version, ARRAY_SIZE(migrations));
+		return -EPROTO;
+	}
+	for (int v = version; v < (int)ARRAY_SIZE(migrations); v++) {
+		char set[64];
+		snprintf(set, sizeof(set), "PRAGMA user_version = %d;", v + 1);
+		if ((r = exec_sql(st, "BEGIN IMMEDIATE")) < 0)
+			return r;
+		if ((r = exec_sql(st, migrations[v])) < 0 || (r = exec_sql(st, set)) < 0) {
+			exec_sql(st, "ROLLBACK");
+			return r;
+		}
+		if ((r = exec_sql(st, "COMMIT")) < 0)
+			return r;
+		log_info("store: migrated schema to version %d", v + 1);
+	}
+	return 0;
+}
+
+static int prepare_all(struct store *st)
+{
+	struct { sqlite3_stmt **stmt; const char *sql; } q[] = {
+		{ &st->lease_put, "INSERT OR REPLACE INTO leases(ip, mac, state, expires, hostname, client_id, updated)"
+				  " VALUES(?, ?, ?, ?, ?, ?, ?)" },
+		{ &st->lease_del, "DELETE FROM leases WHERE ip = ?" },
+		{ &st->lease_by_ip, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE ip = ?" },
+		{ &st->lease_by_mac, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE mac = ?"
+				     " ORDER BY state = 2 DESC, expires DESC LIMIT 1" },
+		{ &st->event_add, "INSERT INTO events(ts, mac, host, kind, detail) VALUES(?, ?, ?, ?, ?)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
+		if (sqlite3_prepare_v3(st->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].stmt, NULL) != SQLITE_OK)
+			return sql_err(st, "prepare");
+	return 0;
+}
+
+int store_open(const char *dir, struct store **ret)
+{
+	struct store *st;
+	pthread_mutexattr_t attr;
+	char *path;
+	int r;
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		r = -errno;
+		log_err("store: cannot create %s: %s", dir, strerror(errno));
+		return r;
+	}
+	if (asprintf(&path, "%s/labboot.db", dir) < 0)
+		return -ENOMEM;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		free(path);
+		return -ENOMEM;
+	}
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(path);
+	if (r != SQLITE_OK) {
+		log_err("store: cannot open database in %s: %s", dir, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* WAL + synchronous=FULL: a commit is on disk (fsynced) when it returns,
+	 * so an ACK sent after commit survives kill -9 and power loss. */
+	if ((r = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) < 0 ||
+	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0) {
+		store_close(st);
+		return r;
+	}
+	*ret = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->lease_put);
+	sqlite3_finalize(st->lease_del);
+	sqlite3_finalize(st->lease_by_ip);
+	sqlite3_finalize(st->lease_by_mac);
+	sqlite3_finalize(st->event_add);
+	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	int r;
+
+	pthread_mutex_lock(&st->lock);
+	r = exec_sql(st, "BEGIN IMMEDIATE");
+	if (r < 0)
+		pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_commit(struct store *st)
+{
+	int r = exec_sql(st, "COMMIT");
+
+	if (r < 0)
+		exec_sql(st, "ROLLBACK");
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+void store_rollback(struct store *st)
+{
+	exec_sql(st, "ROLLBACK");
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Runs a prepared statement that returns no rows, under the lock. */
+static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int r = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_err(st, what);
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_lease_put(struct store *st, const struct lease *l)
+{
+	sqlite3_stmt *q = st->lease_put;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(q, 1, ntohl(l->ip.s_addr));
+	sqlite3_bind_blob(q, 2, l->mac, 6, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, l->state);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)l->expires);
+	sqlite3_bind_text(q, 5, l->hostname, -1, SQLITE_STATIC);
+	if (l->client_id_len)
+		sqlite3_bind_blob(q, 6, l->client_id, l->client_id_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)(now_realtime_ms() / 1000));
+	return step_done(st, q, "lease put");
+}
+
+int store_lease_delete(struct store *st, struct in_addr ip)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(st->lease_del, 1, ntohl(ip.s_addr));
+	return step_done(st, st->lease_del, "lease delete");
+}
+
+static void lease_from_row(sqlite3_stmt *q, struct lease *l)
+{
+	const void *mac = sqlite3_column_blob(q, 1);
+	const void *cid = sqlite3_column_blob(q, 5);
+	int cid_len = sqlite3_column_bytes(q, 5);
+	const unsigned char *name = sqlite3_column_text(q, 4);
+
+	memset(l, 0, sizeof(*l));
+	l->ip.s_addr = htonl((uint32_t)sqlite3_column_int64(q, 0));
+	if (mac && sqlite3_column_bytes(q, 1) == 6)
+		memcpy(l->mac, mac, 6);
+	l->state = (enum lease_state)sqlite3_column_int(q, 2);
+	l->expires = (uint64_t)sqlite3_column_int64(q, 3);
+	if (name)
+		snprintf(l->hostname, sizeof(l->hostname), "%s", name);
+	if (cid && cid_len > 0 && cid_len <= STORE_CLIENT_ID_MAX) {
+		memcpy(l->client_id, cid, (size_t)cid_len);
+		l->client_id_len = (uint8_t)cid_len;
+	}
+}
+
+int store_lease_foreach(struct store *st, store_lease_fn fn, void *userdata)
+{
+	sqlite3_stmt *q;
+	int r = 0, s;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db, "SELECT ip, mac, state, expires, hostname, client_id FROM leases ORDER BY ip",
+			       -1, &q, NULL) != SQLITE_OK) {
+		r = sql_err(st, "lease list");
+		goto out;
+	}
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lease l;
+		lease_from_row(q, &l);
+		if ((r = fn(&l, userdata)) != 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		r = sql_err(st, "lease list");
+	sqlite3_finalize(q);
+out:
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+static int lease_query_one(struct store *st, sqlite3_stmt *q, struct lease *ret)
+{
+	int s = sqlite3_step(q), r;
+
+	if (s == SQLITE_ROW) {
+		lease_from_row(q, ret);
+		r = 0;
+	} else {
+		r = s == SQLITE_DONE ? -ENOENT : sql_err(st, "lease lookup");
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_lease_by_ip(struct store *st, struct in_addr ip, struct lease *ret)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(st->lease_by_ip, 1, ntohl(ip.s_addr));
+	return lease_query_one(st, st->lease_by_ip, ret);
+}
+
+int store_lease_by_mac(struct store *st, const uint8_t mac[6], struct lease *ret)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_blob(st->lease_by_mac, 1, mac, 6, SQLITE_STATIC);
+	return lease_query_one(st, st->lease_by_mac, ret);
+}
+
+int store_event_add(struct store *st, const uint8_t *mac, const char *host, const char *kind,
+		    const char *detail_fmt, ...)
+{
+	sqlite3_stmt *q = st->event_add;
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, detail_fmt);
+	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)now_realtime_ms());
+	if (mac)
+		sqlite3_bind_blob(q, 2, mac, 6, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, host ? host : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
+	return step_done(st, q, "event add");
+}
+
+int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
+			store_event_fn fn, void *userdata)
+{
+	sqlite3_stmt *q;
+	int r = 0, s;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       mac ? "SELECT id, ts, mac, host, kind, detail FROM events WHERE mac = ?1 AND ts >= ?2 ORDER BY id"
+				   : "SELECT id, ts, mac, host, kind, detail FROM events WHERE ts >= ?2 ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK) {
+		r = sql_err(st, "event list");
+		goto out;
+	}
+	if (mac)
+		sqlite3_bind_blob(q, 1, mac, 6, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)since_ms);
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		struct boot_event ev = { 0 };
+		const void *m = sqlite3_column_blob(q, 2);
+		ev.id = sqlite3_column_int64(q, 0);
+		ev.ts_ms = (uint64_t)sqlite3_column_int64(q, 1);
+		if (m && sqlite3_column_bytes(q, 2) == 6) {
+			memcpy(ev.mac, m, 6);
+			ev.has_mac = true;
+		}
+		snprintf(ev.host, sizeof(ev.host), "%s", (const char *)sqlite3_column_text(q, 3));
+		snprintf(ev.kind, sizeof(ev.kind), "%s", (const char *)sqlite3_column_text(q, 4));
+		snprintf(ev.detail, sizeof(ev.detail), "%s", (const char *)sqlite3_column_text(q, 5));
+		if ((r = fn(&ev, userdata)) != 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		r = sql_err(st, "event list");
+	sqlite3_finalize(q);
+out:
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}

@@ -1,0 +1,11 @@
+/* TFTP server: sockets, timers and policy on top of the tftp codec. */
+#pragma once
+
+struct config;
+struct loop;
+struct store;
+struct tftp_server;
+
+int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st,
+		      struct tftp_server **ret);
+void tftp_server_free(struct tftp_server *srv);
