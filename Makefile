@@ -20,7 +20,7 @@ unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
 fuzz: deps
-	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false
+	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_lundef=false -Db_sanitize=address,undefined
 	ninja -C $(FUZZ_BUILD)
 
 check: build fuzz
