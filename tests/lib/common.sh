@@ -71,21 +71,26 @@ t_client() {
 	ip -n "$ns" link set eth0 up
 }
 
-# t_bg NS LOG cmd...: run a command in a namespace in the background.
+# t_bg NS LOG cmd...: run a command in a namespace in the background; its
+# PID is in T_LAST_PID (not printed: a $(...) subshell would lose the
+# registration that lets the exit trap stop it).
 t_bg() {
 	local ns=$1 log=$2
 	shift 2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
-	T_PIDS+=($!)
-	echo $!
+	T_LAST_PID=$!
+	T_PIDS+=("$T_LAST_PID")
 }
 
 # t_labboot NS CONF LOG: start labboot serve, wait until it logs "serving".
+# Its PID is in T_LAST_PID and LABBOOT_PID.
 t_labboot() {
 	local ns=$1 conf=$2 log=$3 pid
-	pid=$(t_bg "$ns" "$log" "$LABBOOT" serve -c "$conf" -v)
+	t_bg "$ns" "$log" "$LABBOOT" serve -c "$conf" -v
+	pid=$T_LAST_PID
+	LABBOOT_PID=$pid
 	for _ in $(seq 100); do
-		grep -q "serving" "$log" 2>/dev/null && { echo "$pid"; return 0; }
+		grep -q "serving" "$log" 2>/dev/null && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
