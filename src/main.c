@@ -7,6 +7,7 @@
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
 #include "http/http_server.h"
+#include "ndp/ndp_server.h"
 #include "store/store.h"
 #include "tftp/tftp_server.h"
 
@@ -74,6 +75,11 @@ static void dns_lease_hook(void *userdata, const char *hostname, struct in_addr 
 	dns_server_lease_changed(userdata, hostname, ip, bound);
 }
 
+static bool ndp_filter(void *userdata, const uint8_t mac[6])
+{
+	return dhcp_server_recent_netboot(userdata, mac);
+}
+
 static int cmd_serve(const struct config *cfg)
 {
 	struct loop *loop = NULL;
@@ -82,6 +88,7 @@ static int cmd_serve(const struct config *cfg)
 	struct tftp_server *tftp = NULL;
 	struct http_server *http = NULL;
 	struct dns_server *dns = NULL;
+	struct ndp_server *ndp = NULL;
 	int r;
 
 	if ((r = loop_new(&loop)) < 0 || (r = store_open(cfg->state_dir, &st)) < 0)
@@ -97,12 +104,15 @@ static int cmd_serve(const struct config *cfg)
 			goto out;
 		if (dns)
 			dhcp_server_set_lease_hook(dhcp, dns_lease_hook, dns);
+		if (cfg->boot_ipv6_ra && (r = ndp_server_new(cfg, loop, ndp_filter, dhcp, &ndp)) < 0)
+			goto out;
 	}
 	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
 	r = loop_run(loop);
 out:
 	if (r < 0)
 		log_err("serve: %s", strerror(-r));
+	ndp_server_free(ndp);
 	dhcp_server_free(dhcp);
 	http_server_free(http);
 	tftp_server_free(tftp);

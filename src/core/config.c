@@ -122,6 +122,7 @@ static const struct key_spec boot_keys[] = {
 	{ "menu-timeout", V_DUR_MS, CFG(boot_menu_timeout_ms) },
 	{ "netbootxyz-url", V_STR, CFG(netbootxyz_url) },
 	{ "kernel-args", V_STR, CFG(boot_kernel_args) },
+	{ "ipv6-ra", V_BOOL, CFG(boot_ipv6_ra) },
 };
 static const struct key_spec dns_keys[] = {
 	{ "enable", V_BOOL, CFG(dns_enable) },

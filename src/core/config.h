@@ -140,6 +140,7 @@ struct config {
 	uint32_t boot_menu_timeout_ms;
 	char *netbootxyz_url;
 	char *boot_kernel_args;
+	bool boot_ipv6_ra;            /* answer netbooting clients' router solicitations */
 
 	struct image images[CONFIG_MAX_IMAGES];
 	size_t n_images;

@@ -24,6 +24,8 @@
 
 #define DHCP_BATCH 32                 /* datagrams handled per commit */
 #define DHCP_EXPIRY_SCAN_MS 15000
+#define DHCP_RECENT_NETBOOT 256       /* machines remembered as booting now */
+#define DHCP_RECENT_NETBOOT_S 120
 
 struct dhcp_iface {
 	struct dhcp_server *srv;
@@ -49,7 +51,35 @@ struct dhcp_server {
 	struct dhcp_reply batch[DHCP_BATCH];
 	struct ratelimit rl_bad;
 	unsigned long n_bad;
+	struct { uint8_t mac[6]; uint64_t when_ms; } recent[DHCP_RECENT_NETBOOT];
+	size_t recent_next;
 };
+
+static bool is_netboot_client(const struct dhcp_msg *m)
+{
+	return dhcp_msg_option_has_prefix(m, DHCP_OPT_VENDOR_CLASS, "PXEClient") ||
+	       dhcp_msg_option_has_prefix(m, DHCP_OPT_VENDOR_CLASS, "HTTPClient") ||
+	       dhcp_client_is_ipxe(m);
+}
+
+static void remember_netboot(struct dhcp_server *srv, const uint8_t mac[6])
+{
+	size_t i = srv->recent_next++ % DHCP_RECENT_NETBOOT;
+
+	memcpy(srv->recent[i].mac, mac, 6);
+	srv->recent[i].when_ms = now_monotonic_ms();
+}
+
+bool dhcp_server_recent_netboot(const struct dhcp_server *srv, const uint8_t mac[6])
+{
+	uint64_t now = now_monotonic_ms();
+
+	for (size_t i = 0; i < DHCP_RECENT_NETBOOT; i++)
+		if (srv->recent[i].when_ms && now - srv->recent[i].when_ms < DHCP_RECENT_NETBOOT_S * 1000 &&
+		    memcmp(srv->recent[i].mac, mac, 6) == 0)
+			return true;
+	return false;
+}
 
 static int iface_lookup(struct dhcp_iface *ifc)
 {
@@ -158,13 +188,13 @@ static void log_exchange(const struct dhcp_iface *ifc, const struct dhcp_msg *m,
 static void record_event(struct dhcp_server *srv, const struct dhcp_msg *m, const struct dhcp_reply *out)
 {
 	const struct host *host = config_host_by_mac(srv->cfg, m->chaddr, NULL);
-	bool netboot = dhcp_msg_option_has_prefix(m, DHCP_OPT_VENDOR_CLASS, "PXEClient") ||
-		       dhcp_msg_option_has_prefix(m, DHCP_OPT_VENDOR_CLASS, "HTTPClient") ||
-		       dhcp_client_is_ipxe(m);
+	bool netboot = is_netboot_client(m);
 	char kind[32], ip[16], uuid[48] = "";
 	size_t len;
 	const uint8_t *u = dhcp_msg_option(m, DHCP_OPT_UUID, &len);
 
+	if (netboot && out->dest != DHCP_DEST_NONE)
+		remember_netboot(srv, m->chaddr);
 	if (!host && !netboot)
 		return;
 	if (u && len == 17)

@@ -3,6 +3,7 @@
 #pragma once
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct config;
 struct loop;
@@ -16,3 +17,6 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 		    struct dhcp_server **ret);
 void dhcp_server_set_lease_hook(struct dhcp_server *srv, dhcp_lease_hook fn, void *userdata);
 void dhcp_server_free(struct dhcp_server *srv);
+
+/* Did this MAC boot from the network through us in the last two minutes? */
+bool dhcp_server_recent_netboot(const struct dhcp_server *srv, const uint8_t mac[6]);
