@@ -44,10 +44,12 @@ static void on_solicit(int fd, uint32_t events, void *userdata)
 
 	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen)) >= 0) {
 		char addr[INET6_ADDRSTRLEN], mac[18];
-		if (ndp_solicit_parse(buf, (size_t)n, &rs) < 0 || !rs.has_source_mac) {
-			log_ratelimited(&srv->rl, LOG_LEVEL_DEBUG, "ndp %s: ignored malformed solicitation", ifc->name);
+		if (ndp_solicit_parse(buf, (size_t)n, &rs) < 0) {
+			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "ndp %s: dropped malformed router solicitation", ifc->name);
 			continue;
 		}
+		if (!rs.has_source_mac)
+			continue; /* sent before the host had an address: not iPXE's */
 		if (!srv->filter(srv->userdata, rs.source_mac))
 			continue;
 		len = ndp_advert_build(ra, sizeof(ra), ifc->mac);
