@@ -48,8 +48,10 @@ static void on_solicit(int fd, uint32_t events, void *userdata)
 			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "ndp %s: dropped malformed router solicitation", ifc->name);
 			continue;
 		}
-		if (!rs.has_source_mac)
-			continue; /* sent before the host had an address: not iPXE's */
+		/* iPXE names its MAC in the solicitation; other senders may only
+		 * have it in their link-local address. */
+		if (!rs.has_source_mac && ndp_mac_from_eui64(from.sin6_addr.s6_addr, rs.source_mac) < 0)
+			continue;
 		if (!srv->filter(srv->userdata, rs.source_mac))
 			continue;
 		len = ndp_advert_build(ra, sizeof(ra), ifc->mac);

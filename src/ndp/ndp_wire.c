@@ -40,3 +40,16 @@ int ndp_advert_build(uint8_t *buf, size_t size, const uint8_t our_mac[6])
 	memcpy(buf + NDP_RA_LEN + 2, our_mac, 6);
 	return NDP_RA_MAX;
 }
+
+int ndp_mac_from_eui64(const uint8_t addr[16], uint8_t mac[6])
+{
+	if (addr[11] != 0xff || addr[12] != 0xfe)
+		return -ENOENT;
+	mac[0] = addr[8] ^ 0x02;
+	mac[1] = addr[9];
+	mac[2] = addr[10];
+	mac[3] = addr[13];
+	mac[4] = addr[14];
+	mac[5] = addr[15];
+	return 0;
+}

@@ -19,6 +19,11 @@ struct ndp_solicit {
  * (none of length zero, none past the end). -EBADMSG otherwise. */
 int ndp_solicit_parse(const uint8_t *buf, size_t len, struct ndp_solicit *ret);
 
+/* The MAC inside a modified EUI-64 interface identifier (RFC 4291 2.5.1),
+ * as in the link-local address of iPXE and most hosts. -ENOENT if the
+ * address is not of that form. */
+int ndp_mac_from_eui64(const uint8_t addr[16], uint8_t mac[6]);
+
 /* A Router Advertisement that tells a host there is no IPv6 router and no
  * DHCPv6 here (router lifetime 0, M=O=0, no prefixes), with our MAC as the
  * source link-layer option. The checksum is left to the kernel. Returns the

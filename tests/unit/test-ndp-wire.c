@@ -49,12 +49,24 @@ static void advert_says_no_router(void **state)
 	assert_memory_equal(ra + 18, mac, 6);
 }
 
+static void mac_from_link_local(void **state)
+{
+	const uint8_t eui[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x50, 0x54, 0, 0xff, 0xfe, 0x20, 0, 1 };
+	const uint8_t privacy[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	uint8_t mac[6];
+
+	assert_int_equal(ndp_mac_from_eui64(eui, mac), 0);
+	assert_memory_equal(mac, "\x52\x54\x00\x20\x00\x01", 6);
+	assert_int_equal(ndp_mac_from_eui64(privacy, mac), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_solicit_with_source_mac),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(advert_says_no_router),
+		cmocka_unit_test(mac_from_link_local),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
