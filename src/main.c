@@ -3,6 +3,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/privs.h"
 #include "core/util.h"
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
@@ -107,6 +108,8 @@ static int cmd_serve(const struct config *cfg)
 		if (cfg->boot_ipv6_ra && (r = ndp_server_new(cfg, loop, ndp_filter, dhcp, &ndp)) < 0)
 			goto out;
 	}
+	if ((r = privs_drop(cfg->user, cfg->state_dir)) < 0)
+		goto out;
 	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
 	r = loop_run(loop);
 out:

@@ -83,6 +83,7 @@ struct key_spec {
 static const struct key_spec server_keys[] = {
 	{ "address", V_IPV4, CFG(address) },
 	{ "state-dir", V_STR, CFG(state_dir) },
+	{ "user", V_STR, CFG(user) },
 };
 static const struct key_spec dhcp_keys[] = {
 	{ "force", V_BOOL, CFG(dhcp_force) },

@@ -105,6 +105,7 @@ struct config {
 	size_t n_ifaces;
 	struct in_addr address;       /* 0: taken from the first interface */
 	char *state_dir;
+	char *user;                   /* drop root to this user once sockets are open */
 
 	/* [dhcp] */
 	enum dhcp_mode dhcp_mode;

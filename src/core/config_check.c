@@ -279,7 +279,7 @@ void config_free(struct config *cfg)
 		free(cfg->dns_records[i].name);
 		free(cfg->dns_records[i].target);
 	}
-	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->tftp_root, &cfg->http_root,
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root,
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args };

@@ -6,11 +6,13 @@ source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need rdisc6 busybox
 d=$(t_tmpdir)
+chmod 755 "$d" # the daemon drops to nobody
 cat > "$d/conf" <<C
 [server]
 interface = br0
 address = 198.18.20.1
 state-dir = $d/state
+user = nobody
 [dhcp]
 range = 198.18.20.100 198.18.20.200
 force = yes
@@ -57,3 +59,7 @@ if ip netns exec os$$ rdisc6 -1 -w 1000 -r 2 eth0 >/dev/null 2>&1; then
 fi
 t_ok "other hosts see no advertisement"
 kill -0 "$LABBOOT_PID" || t_fail "labboot died"
+# it did all of this as nobody: sockets opened as root, then root dropped
+uid=$(awk '/^Uid:/ {print $3}' /proc/"$(pgrep -P "$LABBOOT_PID" labboot || echo "$LABBOOT_PID")"/status)
+t_expect_eq "daemon effective uid" "$uid" "$(id -u nobody)"
+"$LABBOOT" leases -c "$d/conf" | grep -q 198.18.20.100 || t_fail "lease not stored"

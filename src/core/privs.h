@@ -1,0 +1,9 @@
+/* Dropping root once every privileged socket is open: the process that
+ * parses packets from the network runs as an ordinary user, keeping only
+ * the network capabilities it still uses at run time. */
+#pragma once
+
+/* Switch to `user` (and its primary group), keep CAP_NET_ADMIN (ARP entries
+ * for DHCP replies), CAP_NET_RAW and CAP_NET_BIND_SERVICE, and make
+ * `state_dir` the user's. No-op returning 0 if user is NULL. */
+int privs_drop(const char *user, const char *state_dir);
