@@ -465,12 +465,26 @@ static int on_request(struct dhcp_policy *p, const struct dhcp_rx *rx, const str
 	return reply(p, rx, n, host, DHCP_ACK, ip, lt, name, out);
 }
 
-static int on_decline(struct dhcp_policy *p, const struct dhcp_rx *rx, struct dhcp_reply *out)
+/* DECLINE and RELEASE name the server they are meant for (RFC 2131 4.4.4,
+ * 4.4.6); on a LAN with several servers, ignore the others' messages. */
+static bool addressed_to_us(const struct dhcp_rx *rx, const struct network *n)
+{
+	struct in_addr sid;
+
+	return dhcp_msg_option_addr(rx->msg, DHCP_OPT_SERVER_ID, &sid) < 0 || sid.s_addr == n->server_id.s_addr;
+}
+
+static int on_decline(struct dhcp_policy *p, const struct dhcp_rx *rx, const struct network *n,
+		      struct dhcp_reply *out)
 {
 	uint32_t ip = requested_address(rx->msg);
 	struct lease *l = lease_table_by_ip(p->leases, (struct in_addr){ htonl(ip) });
 
 	out->addr.s_addr = htonl(ip);
+	if (!addressed_to_us(rx, n)) {
+		out->why = "decline for another server";
+		return 0;
+	}
 	if (!l || memcmp(l->mac, rx->msg->chaddr, 6) != 0) {
 		out->why = "decline for an address the client does not hold";
 		return 0;
@@ -483,11 +497,16 @@ static int on_decline(struct dhcp_policy *p, const struct dhcp_rx *rx, struct dh
 	return 0;
 }
 
-static int on_release(struct dhcp_policy *p, const struct dhcp_rx *rx, struct dhcp_reply *out)
+static int on_release(struct dhcp_policy *p, const struct dhcp_rx *rx, const struct network *n,
+		      struct dhcp_reply *out)
 {
 	struct lease *l = lease_table_by_ip(p->leases, rx->msg->ciaddr);
 
 	out->addr = rx->msg->ciaddr;
+	if (!addressed_to_us(rx, n)) {
+		out->why = "release for another server";
+		return 0;
+	}
 	if (!l || memcmp(l->mac, rx->msg->chaddr, 6) != 0 || l->state != LEASE_BOUND) {
 		out->why = "release of an address the client does not hold";
 		return 0;
@@ -582,8 +601,8 @@ int dhcp_policy_handle(struct dhcp_policy *p, const struct dhcp_rx *rx, struct d
 	switch (m->type) {
 	case DHCP_DISCOVER: return on_discover(p, rx, &n, host, nic, out);
 	case DHCP_REQUEST: return on_request(p, rx, &n, host, nic, out);
-	case DHCP_DECLINE: return on_decline(p, rx, out);
-	case DHCP_RELEASE: return on_release(p, rx, out);
+	case DHCP_DECLINE: return on_decline(p, rx, &n, out);
+	case DHCP_RELEASE: return on_release(p, rx, &n, out);
 	case DHCP_INFORM: return on_inform(p, rx, &n, host, out);
 	default:
 		out->why = "unexpected message type";

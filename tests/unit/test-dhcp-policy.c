@@ -311,6 +311,12 @@ static void release_then_same_address(void **state)
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	request_ip(&p, C1, ip, true);
 	handle(f, &p);
+	/* a release meant for another server changes nothing */
+	pkt_init(&p, DHCP_RELEASE, C1, 1);
+	memcpy(p.b + 12, &a, 4);
+	pkt_opt(&p, 54, &(uint32_t){ ip_of("198.18.0.2") }, 4);
+	handle(f, &p);
+	assert_false(f->out.persist);
 	pkt_init(&p, DHCP_RELEASE, C1, 1);
 	memcpy(p.b + 12, &a, 4);
 	handle(f, &p);
