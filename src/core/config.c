@@ -151,10 +151,7 @@ static int parse_addr_list(const char *value, struct addr_list *ret)
 	struct addr_list list = { 0 };
 	int n;
 
-	if (strlen(value) >= sizeof(buf))
-		return -E2BIG;
-	strcpy(buf, value); /* length checked above */
-	n = split_words(buf, words, ARRAY_SIZE(words));
+	n = split_words_copy(value, buf, sizeof(buf), words, ARRAY_SIZE(words));
 	if (n <= 0)
 		return n < 0 ? n : -EINVAL;
 	for (int i = 0; i < n; i++)
@@ -334,7 +331,7 @@ static void set_range(struct parser *p, struct pool *pool, const char *value)
 {
 	char buf[64], *w[2];
 
-	if (strlen(value) >= sizeof(buf) || (strcpy(buf, value), split_words(buf, w, 2)) != 2 ||
+	if (split_words_copy(value, buf, sizeof(buf), w, 2) != 2 ||
 	    parse_ipv4(w[0], &pool->start) < 0 || parse_ipv4(w[1], &pool->end) < 0) {
 		parse_error(p, "invalid range \"%s\" (want: FIRST LAST)", value);
 		return;
@@ -348,10 +345,7 @@ static void add_upstream(struct parser *p, const char *value)
 	char buf[256], *w[CONFIG_MAX_UPSTREAMS];
 	int n;
 
-	if (strlen(value) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, value);
-	n = split_words(buf, w, ARRAY_SIZE(w));
+	n = split_words_copy(value, buf, sizeof(buf), w, ARRAY_SIZE(w));
 	if (n <= 0)
 		goto bad;
 	for (int i = 0; i < n; i++) {
@@ -384,9 +378,8 @@ static void add_dns_record(struct parser *p, const char *value)
 	char buf[512], *save, *name, *type, *rest;
 	struct dns_record rec = { .line = p->line };
 
-	if (strlen(value) >= sizeof(buf) || cfg->n_dns_records >= CONFIG_MAX_DNS_RECORDS)
+	if (cfg->n_dns_records >= CONFIG_MAX_DNS_RECORDS || copy_string(buf, sizeof(buf), value) < 0)
 		goto bad;
-	strcpy(buf, value);
 	name = strtok_r(buf, " \t", &save);
 	type = strtok_r(NULL, " \t", &save);
 	rest = save ? save + strspn(save, " \t") : NULL;
@@ -419,10 +412,7 @@ static void add_interfaces(struct parser *p, const char *value)
 	char buf[256], *w[CONFIG_MAX_IFACES];
 	int n;
 
-	if (strlen(value) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, value);
-	n = split_words(buf, w, ARRAY_SIZE(w));
+	n = split_words_copy(value, buf, sizeof(buf), w, ARRAY_SIZE(w));
 	if (n <= 0)
 		goto bad;
 	for (int i = 0; i < n; i++) {
@@ -442,7 +432,7 @@ static void host_set(struct parser *p, struct host *h, const char *key, const ch
 	if (strcmp(key, "mac") == 0) {
 		/* "mac = MAC" or "mac = MAC IP": each NIC may have its own address */
 		char buf[64], *w[2];
-		int n = strlen(value) < sizeof(buf) ? (strcpy(buf, value), split_words(buf, w, 2)) : -1;
+		int n = split_words_copy(value, buf, sizeof(buf), w, 2);
 		struct host_nic nic = { 0 };
 		if (n < 1 || parse_mac(w[0], nic.mac) < 0 || (n == 2 && parse_ipv4(w[1], &nic.ip) < 0)) {
 			parse_error(p, "invalid mac \"%s\" (want: aa:bb:cc:dd:ee:ff [IP])", value);
@@ -558,9 +548,8 @@ static int split_section(const char *section, char *kind, size_t kind_size, char
 	size_t klen, nlen;
 
 	if (!q) {
-		if (strlen(section) >= kind_size)
+		if (copy_string(kind, kind_size, section) < 0)
 			return -EINVAL;
-		strcpy(kind, section);
 		name[0] = '\0';
 		return 0;
 	}

@@ -150,6 +150,28 @@ int split_words(char *s, char **tokens, size_t max)
 	return (int)n;
 }
 
+int copy_string(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (size == 0)
+		return -ENAMETOOLONG;
+	if (len >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+int split_words_copy(const char *src, char *buf, size_t size, char **tokens, size_t max)
+{
+	int r = copy_string(buf, size, src);
+
+	return r < 0 ? r : split_words(buf, tokens, max);
+}
+
 char *xstrdup(const char *s)
 {
 	char *d = strdup(s);

@@ -53,6 +53,10 @@ char *format_ipv4(char buf[static 16], struct in_addr a);
 /* Split on whitespace and commas into at most max tokens (in place).
  * Returns the token count or -E2BIG. */
 int split_words(char *s, char **tokens, size_t max);
+/* The same on a copy of src made in buf (-ENAMETOOLONG if it does not fit). */
+int split_words_copy(const char *src, char *buf, size_t size, char **tokens, size_t max);
+/* Bounded copy that always terminates; -ENAMETOOLONG if src was cut. */
+int copy_string(char *dst, size_t size, const char *src);
 
 /* Strict strdup that aborts on OOM: used only at configuration time. */
 char *xstrdup(const char *s);
