@@ -37,13 +37,13 @@ run_one() { # name command...
 
 echo "== unit tests"
 for t in "$BUILD"/test-*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	run_one "unit/$(basename "$t" | sed 's/^test-//')" "$t"
 done
 
 echo "== fuzz targets (${FUZZ_SECONDS}s each)"
 for f in "$FUZZ_BUILD"/fuzz-*; do
-	[ -x "$f" ] || continue
+	[ -f "$f" ] && [ -x "$f" ] || continue
 	name=$(basename "$f" | sed 's/^fuzz-//')
 	corpus="fuzz/corpus/$name"
 	work=$(mktemp -d)
@@ -54,7 +54,7 @@ done
 
 echo "== integration tests"
 for t in tests/integration/*.sh; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	run_one "integration/$(basename "$t" .sh)" timeout 900 "$t"
 done
 
