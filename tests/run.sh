@@ -27,6 +27,7 @@ run_one() { # name command...
 	shift
 	selected "$name" || return 0
 	start=$(date +%s)
+	mkdir -p "$(dirname "$LOGDIR/$name.log")"
 	"$@" >"$LOGDIR/$name.log" 2>&1
 	rc=$?
 	record "$name" "$rc" $(( $(date +%s) - start ))
