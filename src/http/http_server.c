@@ -1,17 +1,361 @@
-/* Placeholder until the HTTP server lands: refuses to start. */
+/* HTTP server on libmicrohttpd's own threads, so large downloads never
+ * stall the DHCP/TFTP loop: static files (sendfile, Range, conditional
+ * GET), Debian's iPXE binaries, per-host iPXE scripts, the "booted"
+ * callback and a small JSON API. The configuration is read-only and the
+ * store is thread-safe, so handlers need no locking of their own. */
 #include "http/http_server.h"
+#include "http/http_api.h"
+#include "http/http_parse.h"
+#include "boot/ipxe_script.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "core/util.h"
+#include "store/store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 
-int http_server_new(const struct config *cfg, struct loop *loop, struct store *st,
-		      struct http_server **ret)
+#define HTTP_MAX_CONNECTIONS 1024
+#define HTTP_TIMEOUT_S 60
+
+struct http_server {
+	const struct config *cfg;
+	struct store *st;
+	struct MHD_Daemon *daemon;
+	int root_fd;                  /* [http] root, -1 if missing */
+	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
+	struct ratelimit rl;
+};
+
+/* ---- responses ---------------------------------------------------------- */
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type, const char *text)
 {
-	log_warn("http: not implemented in this build");
-	*ret = NULL;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "%u\n", status);
+	return send_text(c, status, "text/plain", body);
+}
+
+/* The peer's address, for logs and to find its lease. */
+static struct in_addr peer_addr(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct in_addr a = { 0 };
+
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		a = ((const struct sockaddr_in *)ci->client_addr)->sin_addr;
+	return a;
+}
+
+/* Who is asking: from ?mac= if given, else from the lease of the peer. */
+static bool identify_client(struct http_server *srv, struct MHD_Connection *c, uint8_t mac[6])
+{
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mac");
+	struct lease l;
+
+	if (q && parse_mac(q, mac) == 0)
+		return true;
+	if (store_lease_by_ip(srv->st, peer_addr(c), &l) == 0) {
+		memcpy(mac, l.mac, 6);
+		return true;
+	}
+	return false;
+}
+
+static void base_url(const struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	char ip[16];
+
+	if (srv->cfg->boot_url) {
+		snprintf(out, size, "%s", srv->cfg->boot_url);
+		return;
+	}
+	/* the address the client reached us on */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof(sa);
+	if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
+		format_ipv4(ip, sa.sin_addr);
+	else
+		format_ipv4(ip, srv->cfg->address);
+	if (srv->cfg->http_port == 80)
+		snprintf(out, size, "http://%s", ip);
+	else
+		snprintf(out, size, "http://%s:%u", ip, srv->cfg->http_port);
+}
+
+/* ---- iPXE scripts and the booted callback -------------------------------- */
+
+static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connection *c)
+{
+	struct boot_target t = { .cfg = srv->cfg };
+	char url[256], mac[18];
+	_cleanup_free_ char *script = malloc(IPXE_SCRIPT_MAX);
+	int n;
+
+	if (!script)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (!identify_client(srv, c, t.mac))
+		return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "#!ipxe\necho labboot: unknown machine (no ?mac=)\nexit 1\n");
+	base_url(srv, c, url, sizeof(url));
+	t.base_url = url;
+	t.host = config_host_by_mac(srv->cfg, t.mac, NULL);
+	n = ipxe_script_render(&t, script, IPXE_SCRIPT_MAX);
+	if (n < 0) {
+		log_warn("http: cannot render the script for %s: %s", format_mac(mac, t.mac), strerror(-n));
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	}
+	store_event_add(srv->st, t.mac, t.host ? t.host->name : "", "script", "boot.ipxe %d bytes", n);
+	log_info("http: boot script for %s%s%s", format_mac(mac, t.mac), t.host ? " host " : "",
+		 t.host ? t.host->name : "");
+	return send_text(c, MHD_HTTP_OK, "text/plain", script);
+}
+
+static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connection *c)
+{
+	uint8_t mac[6];
+	char m[18], ip[16];
+	const struct host *h;
+
+	if (!identify_client(srv, c, mac))
+		return send_error(c, MHD_HTTP_BAD_REQUEST);
+	h = config_host_by_mac(srv->cfg, mac, NULL);
+	store_event_add(srv->st, mac, h ? h->name : "", "booted", "from %s", format_ipv4(ip, peer_addr(c)));
+	log_info("http: %s%s%s is up", format_mac(m, mac), h ? " host " : "", h ? h->name : "");
+	return send_text(c, MHD_HTTP_OK, "text/plain", "ok\n");
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static int open_beneath(int dir_fd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void format_http_date(time_t t, char *out, size_t size)
+{
+	struct tm tm;
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
+}
+
+static bool not_modified_since(struct MHD_Connection *c, time_t mtime)
+{
+	const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	struct tm tm = { 0 };
+
+	if (!ims || !strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		return false;
+	return timegm(&tm) >= mtime;
+}
+
+/* Boot events for the files a boot fetches, by the name's look. */
+static const char *file_event_kind(const char *rel)
+{
+	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+
+	if (strstr(base, "vmlinuz") || strstr(base, "linux") || strstr(base, "kernel") || strstr(base, "bzImage"))
+		return "kernel";
+	if (strstr(base, "initrd") || strstr(base, "initramfs") || strstr(base, ".cpio"))
+		return "initrd";
+	if (strstr(base, ".efi") || strstr(base, "pxe"))
+		return "bootloader";
+	return NULL;
+}
+
+static void record_file_event(struct http_server *srv, struct MHD_Connection *c, const char *rel,
+			      unsigned status, uint64_t bytes)
+{
+	const char *kind = file_event_kind(rel);
+	uint8_t mac[6];
+	const struct host *h;
+
+	if (!kind || !identify_client(srv, c, mac))
+		return;
+	h = config_host_by_mac(srv->cfg, mac, NULL);
+	store_event_add(srv->st, mac, h ? h->name : "", kind, "http %s %u %llu bytes", rel, status,
+			(unsigned long long)bytes);
+}
+
+static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection *c, int dir_fd, const char *url_path)
+{
+	char rel[1024], date[64], range_hdr[96], ip[16];
+	uint64_t start = 0, end = 0;
+	struct MHD_Response *r;
+	struct stat sb;
+	enum http_range_result range;
+	enum MHD_Result ret;
+	unsigned status = MHD_HTTP_OK;
+	int fd, e;
+
+	if (dir_fd < 0 || (e = http_path_to_relative(url_path, rel, sizeof(rel))) < 0) {
+		log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: refused path from %s", format_ipv4(ip, peer_addr(c)));
+		return send_error(c, MHD_HTTP_FORBIDDEN);
+	}
+	fd = open_beneath(dir_fd, rel);
+	if (fd < 0) {
+		if (fd == -EXDEV || fd == -ELOOP)
+			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: %s leaves the root, refused", rel);
+		return send_error(c, fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN);
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return send_error(c, MHD_HTTP_NOT_FOUND);
+	}
+	if (not_modified_since(c, sb.st_mtime)) {
+		close(fd);
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	range = http_range_parse(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
+				 (uint64_t)sb.st_size, &start, &end);
+	if (range == HTTP_RANGE_UNSATISFIABLE) {
+		close(fd);
+		snprintf(range_hdr, sizeof(range_hdr), "bytes */%llu", (unsigned long long)sb.st_size);
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
+		ret = MHD_queue_response(c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (range == HTTP_RANGE_NONE) {
+		start = 0;
+		end = sb.st_size ? (uint64_t)sb.st_size - 1 : 0;
+	} else {
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	/* MHD sends it with sendfile and closes fd with the response */
+	r = MHD_create_response_from_fd_at_offset64(sb.st_size ? end - start + 1 : 0, fd, start);
+	if (!r) {
+		close(fd);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	}
+	if (status == MHD_HTTP_PARTIAL_CONTENT) {
+		snprintf(range_hdr, sizeof(range_hdr), "bytes %llu-%llu/%llu", (unsigned long long)start,
+			 (unsigned long long)end, (unsigned long long)sb.st_size);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
+	}
+	format_http_date(sb.st_mtime, date, sizeof(date));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	record_file_event(srv, c, rel, status, sb.st_size ? end - start + 1 : 0);
+	return ret;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	static int request_seen;
+	struct http_server *srv = cls;
+	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	/* MHD closes the connection after a response queued before the whole
+	 * request was read; answer on the second call to keep it alive. */
+	if (!*con_cls) {
+		*con_cls = &request_seen;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* bodies are not used: drain them */
+		return MHD_YES;
+	}
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strcmp(url, "/boot.ipxe") == 0)
+		return serve_script(srv, c);
+	if (strcmp(url, "/booted") == 0)
+		return serve_booted(srv, c);
+	if (strncmp(url, "/api/", 5) == 0)
+		return http_api_serve(srv->cfg, srv->st, c, url);
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strncmp(url, "/ipxe/", 6) == 0)
+		return serve_file(srv, c, srv->ipxe_fd, url + 5);
+	return serve_file(srv, c, srv->root_fd, url);
+}
+
+static int open_dir(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		log_warn("http: %s %s: %s (nothing served from it)", what, path, strerror(errno));
+	return fd;
+}
+
+int http_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct http_server **ret)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->http_port), .sin_addr = cfg->address };
+
+	if (!srv)
+		return -ENOMEM;
+	srv->cfg = cfg;
+	srv->st = st;
+	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	srv->root_fd = open_dir(cfg->http_root, "root");
+	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
+	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
+				       cfg->http_port, NULL, NULL, on_request, srv,
+				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+				       MHD_OPTION_END);
+	if (!srv->daemon) {
+		char ip[16];
+		log_err("http: cannot listen on %s:%u", format_ipv4(ip, cfg->address), cfg->http_port);
+		http_server_free(srv);
+		return -EADDRINUSE;
+	}
+	log_info("http: serving %s on port %u (%u threads)", cfg->http_root, cfg->http_port, cfg->http_threads);
+	*ret = srv;
 	return 0;
 }
 
 void http_server_free(struct http_server *srv)
 {
+	if (!srv)
+		return;
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	if (srv->root_fd >= 0)
+		close(srv->root_fd);
+	if (srv->ipxe_fd >= 0)
+		close(srv->ipxe_fd);
+	free(srv);
 }

@@ -1,0 +1,150 @@
+#include "boot/ipxe_script.h"
+#include "core/config.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Appends printf output; remembers overflow so callers check once. */
+struct out {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+
+static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->overflow = true;
+		o->buf[o->len] = '\0';
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Image paths are relative to the HTTP root unless they are URLs. */
+static void emit_url(struct out *o, const struct boot_target *t, const char *path)
+{
+	if (strstr(path, "://"))
+		emit(o, "%s", path);
+	else
+		emit(o, "%s/%s", t->base_url, path[0] == '/' ? path + 1 : path);
+}
+
+static const struct image *target_image(const struct boot_target *t)
+{
+	const char *name = t->host && t->host->image ? t->host->image : t->cfg->boot_image;
+	return name ? config_image_by_name(t->cfg, name) : NULL;
+}
+
+static void emit_cmdline(struct out *o, const struct boot_target *t, const struct image *img)
+{
+	char mac[18];
+
+	for (size_t i = 0; i < img->n_initrds; i++)
+		emit(o, "initrd=%s ", basename_of(img->initrds[i])); /* EFI stub needs it */
+	if (img->cmdline)
+		emit(o, "%s ", img->cmdline);
+	if (t->cfg->boot_kernel_args)
+		emit(o, "%s ", t->cfg->boot_kernel_args);
+	if (t->host && t->host->kernel_args)
+		emit(o, "%s ", t->host->kernel_args);
+	if (t->host)
+		emit(o, "hostname=%s ", t->host->name);
+	emit(o, "labboot.booted=%s/booted?mac=%s", t->base_url, format_mac(mac, t->mac));
+}
+
+int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size)
+{
+	struct out o = { .buf = buf, .size = size };
+	const struct image *img = target_image(t);
+
+	if (!img)
+		return -ENOENT;
+	buf[0] = '\0';
+	emit_cmdline(&o, t, img);
+	return o.overflow ? -ENOSPC : (int)o.len;
+}
+
+static void emit_image_entry(struct out *o, const struct boot_target *t, const struct image *img)
+{
+	emit(o, ":image\necho Booting %s ...\nimgfree\nkernel ", img->name);
+	emit_url(o, t, img->kernel);
+	emit(o, " ");
+	emit_cmdline(o, t, img);
+	emit(o, "\n");
+	for (size_t i = 0; i < img->n_initrds; i++) {
+		emit(o, "initrd ");
+		emit_url(o, t, img->initrds[i]);
+		emit(o, "\n");
+	}
+	emit(o, "boot || goto failed\n\n");
+}
+
+static const char *default_entry(const struct boot_target *t, const struct image *img)
+{
+	const char *d = t->host && t->host->menu_default ? t->host->menu_default : t->cfg->boot_menu_default;
+
+	if (strcmp(d, "netboot") == 0 || strcmp(d, "netbootxyz") == 0)
+		return "netbootxyz";
+	if (strcmp(d, "local") == 0 || !img)
+		return "local";
+	return "image";
+}
+
+static void emit_menu(struct out *o, const struct boot_target *t, const struct image *img, const char *dflt)
+{
+	const char *who = t->host ? t->host->name : "this machine";
+
+	emit(o, ":menu\nmenu labboot: %s\nitem --gap Default:\n", who);
+	if (img)
+		emit(o, "item image    Boot %s (%s)\n", who, img->name);
+	emit(o, "item local    Boot from local disk\n"
+		"item netbootxyz Continue to netboot.xyz\n"
+		"choose --timeout %u --default %s target || goto %s\n"
+		"goto ${target}\n\n",
+	     t->cfg->boot_menu_timeout_ms, dflt, dflt);
+}
+
+int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
+{
+	struct out o = { .buf = buf, .size = size };
+	const struct image *img = target_image(t);
+	const char *menu = t->host && t->host->menu ? t->host->menu : t->cfg->boot_menu;
+	const char *dflt = default_entry(t, img);
+	char mac[18];
+
+	if (size == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
+	     format_mac(mac, t->mac));
+	if (strcmp(menu, "none") == 0)
+		emit(&o, "goto %s\n\n", dflt);
+	else
+		emit_menu(&o, t, img, dflt);
+	if (img)
+		emit_image_entry(&o, t, img);
+	emit(&o, ":local\necho Booting from local disk ...\nexit 1\n\n"
+		 ":netbootxyz\nchain --autofree %s || goto failed\n\n"
+		 ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n",
+	     t->cfg->netbootxyz_url);
+	emit(&o, strcmp(menu, "none") == 0 ? "goto %s\n" : "goto menu\n", dflt);
+	return o.overflow ? -ENOSPC : (int)o.len;
+}

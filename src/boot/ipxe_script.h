@@ -1,0 +1,25 @@
+/* iPXE scripts per host: the menu of the reference notes (the host's image
+ * after a timeout, local disk, netboot.xyz), or straight to one entry.
+ * Pure: configuration in, text out, bounded. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct host;
+
+#define IPXE_SCRIPT_MAX 16384
+
+struct boot_target {
+	const struct config *cfg;
+	const struct host *host;      /* NULL: a machine without reservation */
+	uint8_t mac[6];
+	const char *base_url;         /* e.g. "http://198.18.0.1" */
+};
+
+/* Writes the script into buf (NUL-terminated). Returns its length, or
+ * -ENOSPC if it does not fit, -EINVAL on an unusable configuration. */
+int ipxe_script_render(const struct boot_target *t, char *buf, size_t size);
+
+/* The kernel command line for a host's image (bounded like the script). */
+int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size);

@@ -1,0 +1,105 @@
+/* iPXE scripts rendered per host. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "boot/ipxe_script.h"
+#include "conf_file.h"
+
+static const char *CONF =
+	"[server]\ninterface = br0\naddress = 198.18.0.1\nstate-dir = /tmp\n"
+	"[dhcp]\nrange = 198.18.0.100 198.18.0.200\n"
+	"[boot]\nimage = live\nkernel-args = console=ttyS0\n"
+	"[image \"live\"]\nkernel = images/live/vmlinuz\ninitrd = images/live/initrd.img\n"
+	"initrd = http://other/extra.cpio\ncmdline = boot=live quiet\n"
+	"[image \"rescue\"]\nkernel = http://mirror/rescue/linux\n"
+	"[host \"beta\"]\nmac = 52:54:00:00:00:01\nip = 198.18.0.12\n"
+	"[host \"kiosk\"]\nmac = 52:54:00:00:00:02\nmenu = none\nimage = rescue\nkernel-args = nomodeset\n"
+	"[host \"disk\"]\nmac = 52:54:00:00:00:03\nmenu-default = local\n";
+
+static struct config *cfg;
+static char buf[IPXE_SCRIPT_MAX];
+
+static int setup(void **state)
+{
+	cfg = load_conf(CONF);
+	assert_non_null(cfg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	config_free(cfg);
+	return 0;
+}
+
+static int render(const char *host, const uint8_t last)
+{
+	struct boot_target t = { .cfg = cfg, .host = host ? config_host_by_name(cfg, host) : NULL,
+				 .mac = { 0x52, 0x54, 0, 0, 0, last }, .base_url = "http://198.18.0.1" };
+	return ipxe_script_render(&t, buf, sizeof(buf));
+}
+
+static void default_menu_boots_image_after_timeout(void **state)
+{
+	assert_true(render("beta", 1) > 0);
+	assert_non_null(strstr(buf, "#!ipxe\n"));
+	assert_non_null(strstr(buf, "choose --timeout 5000 --default image target"));
+	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/live/vmlinuz initrd=initrd.img initrd=extra.cpio "
+				    "boot=live quiet console=ttyS0 hostname=beta "
+				    "labboot.booted=http://198.18.0.1/booted?mac=52:54:00:00:00:01\n"));
+	assert_non_null(strstr(buf, "initrd http://198.18.0.1/images/live/initrd.img\n"));
+	assert_non_null(strstr(buf, "initrd http://other/extra.cpio\n"));
+	assert_non_null(strstr(buf, "item local"));
+	assert_non_null(strstr(buf, "chain --autofree https://boot.netboot.xyz"));
+}
+
+static void menu_none_goes_straight_to_the_image(void **state)
+{
+	assert_true(render("kiosk", 2) > 0);
+	assert_null(strstr(buf, "choose"));
+	assert_non_null(strstr(buf, "goto image\n"));
+	assert_non_null(strstr(buf, "kernel http://mirror/rescue/linux console=ttyS0 nomodeset hostname=kiosk "));
+}
+
+static void host_default_entry(void **state)
+{
+	assert_true(render("disk", 3) > 0);
+	assert_non_null(strstr(buf, "--default local target"));
+}
+
+static void unknown_machine_gets_the_default_image_without_a_name(void **state)
+{
+	assert_true(render(NULL, 9) > 0);
+	assert_non_null(strstr(buf, "unknown host (52:54:00:00:00:09)"));
+	assert_null(strstr(buf, "hostname="));
+	assert_non_null(strstr(buf, "images/live/vmlinuz"));
+}
+
+static void bounded_output(void **state)
+{
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "beta"),
+				 .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .base_url = "http://198.18.0.1" };
+	char small[64];
+
+	for (size_t n = 0; n < 400; n += 7)
+		assert_int_equal(ipxe_script_render(&t, small, n < sizeof(small) ? n : sizeof(small)), -ENOSPC);
+	assert_true(ipxe_kernel_cmdline(&t, buf, sizeof(buf)) > 0);
+	assert_int_equal(ipxe_kernel_cmdline(&t, small, 10), -ENOSPC);
+	assert_true(strlen(small) < 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(default_menu_boots_image_after_timeout),
+		cmocka_unit_test(menu_none_goes_straight_to_the_image),
+		cmocka_unit_test(host_default_entry),
+		cmocka_unit_test(unknown_machine_gets_the_default_image_without_a_name),
+		cmocka_unit_test(bounded_output),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
