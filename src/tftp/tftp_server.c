@@ -1,17 +1,392 @@
-/* Placeholder until the TFTP server lands: refuses to start. */
+/* TFTP server: requests on port 69, one connected socket and one timer per
+ * transfer (so a client's packets reach only its transfer), the transfer
+ * driven by the pure state machine in tftp_xfer.c. Read-only. */
 #include "tftp/tftp_server.h"
+#include "tftp/tftp_wire.h"
+#include "tftp/tftp_xfer.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "store/store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
-int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st,
-		      struct tftp_server **ret)
+#define TFTP_MAX_TRANSFERS 1024
+#define TFTP_MAX_RETRIES 5
+
+struct tftp_server;
+
+struct tftp_transfer {
+	struct tftp_server *srv;
+	struct tftp_transfer *next;
+	int sock;
+	int file;
+	struct loop_timer *timer;
+	struct tftp_xfer x;
+	struct sockaddr_in peer;
+	char path[TFTP_PATH_MAX];
+	uint32_t timeout_ms;
+	unsigned retries;
+	uint64_t started_ms;
+	uint8_t oack[128];
+	int oack_len;
+	uint8_t *buf;                 /* one DATA packet */
+};
+
+struct tftp_server {
+	const struct config *cfg;
+	struct loop *loop;
+	struct store *st;
+	int sock;
+	int root_fd, ipxe_fd;
+	struct tftp_transfer *transfers;
+	size_t n_transfers;
+	struct ratelimit rl;
+};
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void send_error_to(int sock, const struct sockaddr_in *to, enum tftp_error_code code, const char *msg)
 {
-	log_warn("tftp: not implemented in this build");
-	*ret = NULL;
+	uint8_t buf[128];
+	int n = tftp_build_error(buf, sizeof(buf), code, msg);
+
+	if (n > 0)
+		sendto(sock, buf, (size_t)n, 0, (const struct sockaddr *)to, to ? sizeof(*to) : 0);
+}
+
+static int open_beneath(int dir_fd, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The file a client asks for: below the root, else one of Debian's iPXE
+ * binaries by name, so a fresh install boots without copying files. */
+static int open_requested(struct tftp_server *srv, const char *name)
+{
+	const char *rel = name;
+	int fd;
+
+	while (*rel == '/')
+		rel++; /* PXE ROMs often ask for "/pxelinux.0" */
+	if (*rel == '\0')
+		return -ENOENT;
+	fd = srv->root_fd >= 0 ? open_beneath(srv->root_fd, rel) : -ENOENT;
+	if (fd == -ENOENT && srv->ipxe_fd >= 0 && !strchr(rel, '/'))
+		fd = open_beneath(srv->ipxe_fd, rel);
+	return fd;
+}
+
+static void client_identity(struct tftp_server *srv, struct in_addr ip, uint8_t **ret_mac, uint8_t mac[6],
+			    char host[64])
+{
+	struct lease l;
+
+	*ret_mac = NULL;
+	host[0] = '\0';
+	if (store_lease_by_ip(srv->st, ip, &l) == 0) {
+		memcpy(mac, l.mac, 6);
+		*ret_mac = mac;
+		snprintf(host, 64, "%s", l.hostname);
+	}
+}
+
+/* ---- transfer lifecycle ---------------------------------------------------- */
+
+static void transfer_free(struct tftp_transfer *t, const char *result)
+{
+	struct tftp_server *srv = t->srv;
+	char ip[16], host[64];
+	uint8_t macbuf[6], *mac;
+	double secs = (double)(now_monotonic_ms() - t->started_ms) / 1000.0;
+	bool ok = strcmp(result, "ok") == 0;
+
+	log_info("tftp: %s %s %llu bytes blksize %u windowsize %u %.2f s: %s", format_ipv4(ip, t->peer.sin_addr),
+		 t->path, (unsigned long long)t->x.size, t->x.blksize, t->x.windowsize, secs, result);
+	client_identity(srv, t->peer.sin_addr, &mac, macbuf, host);
+	store_event_add(srv->st, mac, host, ok ? "tftp" : "tftp-error", "%s %llu bytes %.2f s%s%s", t->path,
+			(unsigned long long)t->x.size, secs, ok ? "" : " ", ok ? "" : result);
+	for (struct tftp_transfer **pp = &srv->transfers; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	srv->n_transfers--;
+	loop_timer_free(t->timer);
+	loop_del_fd(srv->loop, t->sock);
+	close(t->sock);
+	close(t->file);
+	free(t->buf);
+	free(t);
+}
+
+static int send_block(struct tftp_transfer *t, uint64_t block)
+{
+	uint32_t len = tftp_xfer_block_len(&t->x, block);
+	ssize_t n = 0;
+
+	tftp_build_data_header(t->buf, 4, (uint16_t)block);
+	if (len && (n = pread(t->file, t->buf + 4, len, (off_t)tftp_xfer_block_offset(&t->x, block))) != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	if (send(t->sock, t->buf, 4 + len, 0) < 0 && errno != EAGAIN)
+		return -errno;
 	return 0;
+}
+
+/* Sends whatever the state machine allows now, then waits for an ACK. */
+static int pump(struct tftp_transfer *t)
+{
+	uint64_t first, last;
+	int r;
+
+	if (t->x.oack) {
+		if (send(t->sock, t->oack, (size_t)t->oack_len, 0) < 0 && errno != EAGAIN)
+			return -errno;
+	} else {
+		tftp_xfer_next(&t->x, &first, &last);
+		for (uint64_t b = first; b <= last; b++)
+			if ((r = send_block(t, b)) < 0)
+				return r;
+		tftp_xfer_mark_sent(&t->x, last);
+	}
+	return loop_timer_arm(t->timer, t->timeout_ms);
+}
+
+static void on_timeout(struct loop_timer *timer, void *userdata)
+{
+	struct tftp_transfer *t = userdata;
+
+	if (++t->retries > TFTP_MAX_RETRIES) {
+		send_error_to(t->sock, NULL, TFTP_EUNDEF, "timed out");
+		transfer_free(t, "timed out");
+		return;
+	}
+	tftp_xfer_on_timeout(&t->x);
+	if (pump(t) < 0)
+		transfer_free(t, "send failed");
+}
+
+static void on_client_packet(int fd, uint32_t events, void *userdata)
+{
+	struct tftp_transfer *t = userdata;
+	uint8_t buf[516];
+	struct tftp_reply reply;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		if (tftp_reply_parse(buf, (size_t)n, &reply) < 0) {
+			send_error_to(fd, NULL, TFTP_EBADOP, "expected ACK");
+			transfer_free(t, "malformed packet from client");
+			return;
+		}
+		if (reply.op == TFTP_ERROR) {
+			transfer_free(t, reply.error_code == TFTP_EOPTNEG ? "client declined options" : "client aborted");
+			return;
+		}
+		switch (tftp_xfer_on_ack(&t->x, reply.block)) {
+		case TFTP_ACK_IGNORED:
+			break;
+		case TFTP_ACK_DONE:
+			transfer_free(t, "ok");
+			return;
+		case TFTP_ACK_PROGRESS:
+			t->retries = 0;
+			if (pump(t) < 0) {
+				transfer_free(t, "send failed");
+				return;
+			}
+		}
+	}
+	if (errno == ECONNREFUSED) /* the client went away (ICMP unreachable) */
+		transfer_free(t, "client unreachable");
+}
+
+/* ---- new requests ----------------------------------------------------------- */
+
+/* RFC 2347: options the client asked for, answered within our limits. */
+static void negotiate(struct tftp_server *srv, struct tftp_transfer *t, const struct tftp_request *rq, uint64_t size)
+{
+	uint32_t blksize = rq->blksize ? MIN(rq->blksize, srv->cfg->tftp_max_blksize) : 0;
+	uint32_t window = rq->windowsize ? MIN(rq->windowsize, srv->cfg->tftp_max_windowsize) : 0;
+
+	t->timeout_ms = rq->timeout_s ? rq->timeout_s * 1000 : srv->cfg->tftp_timeout_ms;
+	t->oack_len = 0;
+	if (blksize || window || rq->timeout_s || rq->tsize)
+		t->oack_len = tftp_build_oack(t->oack, sizeof(t->oack), blksize, rq->timeout_s, window, rq->tsize, size);
+	tftp_xfer_init(&t->x, size, blksize ? blksize : TFTP_BLKSIZE_DEFAULT, window ? window : 1, t->oack_len > 0);
+}
+
+static int start_transfer(struct tftp_server *srv, const struct tftp_request *rq, const struct sockaddr_in *peer,
+			  struct in_addr local, int file, uint64_t size)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr = local };
+	struct tftp_transfer *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->srv = srv;
+	t->file = file;
+	t->peer = *peer;
+	t->started_ms = now_monotonic_ms();
+	snprintf(t->path, sizeof(t->path), "%s", rq->filename);
+	negotiate(srv, t, rq, size);
+	t->buf = malloc(4 + t->x.blksize);
+	t->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!t->buf || t->sock < 0 || bind(t->sock, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+	    connect(t->sock, (const struct sockaddr *)peer, sizeof(*peer)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = loop_timer_new(srv->loop, on_timeout, t, &t->timer)) < 0 ||
+	    (r = loop_add_fd(srv->loop, t->sock, EPOLLIN, on_client_packet, t)) < 0)
+		goto fail;
+	t->next = srv->transfers;
+	srv->transfers = t;
+	srv->n_transfers++;
+	if ((r = pump(t)) < 0)
+		transfer_free(t, "send failed");
+	return 0;
+fail:
+	loop_timer_free(t->timer);
+	if (t->sock >= 0)
+		close(t->sock);
+	free(t->buf);
+	free(t);
+	return r;
+}
+
+static void refuse(struct tftp_server *srv, const struct sockaddr_in *peer, enum tftp_error_code code,
+		   const char *msg, const char *name)
+{
+	char ip[16], esc[128];
+
+	send_error_to(srv->sock, peer, code, msg);
+	log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "tftp: %s \"%s\": %s", format_ipv4(ip, peer->sin_addr),
+			log_escape(esc, sizeof(esc), name, strlen(name)), msg);
+}
+
+static void handle_request(struct tftp_server *srv, const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+			   struct in_addr local)
+{
+	struct tftp_request rq;
+	struct stat sb;
+	int r, fd;
+
+	r = tftp_request_parse(buf, len, &rq);
+	if (r < 0) {
+		refuse(srv, peer, TFTP_EBADOP, r == -ENAMETOOLONG ? "file name too long" : "malformed request", "");
+		return;
+	}
+	if (rq.op == TFTP_WRQ)
+		return refuse(srv, peer, TFTP_EACCESS, "read-only server", rq.filename);
+	if (rq.netascii)
+		return refuse(srv, peer, TFTP_EUNDEF, "netascii not supported, use octet", rq.filename);
+	if (srv->n_transfers >= TFTP_MAX_TRANSFERS)
+		return refuse(srv, peer, TFTP_EUNDEF, "server busy", rq.filename);
+	fd = open_requested(srv, rq.filename);
+	if (fd < 0)
+		return refuse(srv, peer, fd == -ENOENT || fd == -ENOTDIR ? TFTP_ENOTFOUND : TFTP_EACCESS,
+			      fd == -ENOENT || fd == -ENOTDIR ? "file not found" : "access violation", rq.filename);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return refuse(srv, peer, TFTP_ENOTFOUND, "not a file", rq.filename);
+	}
+	if ((r = start_transfer(srv, &rq, peer, local, fd, (uint64_t)sb.st_size)) < 0) {
+		close(fd);
+		refuse(srv, peer, TFTP_EUNDEF, strerror(-r), rq.filename);
+	}
+}
+
+static void on_request(int fd, uint32_t events, void *userdata)
+{
+	struct tftp_server *srv = userdata;
+	uint8_t buf[TFTP_REQUEST_MAX + 1];
+	struct sockaddr_in peer;
+	union { char buf[CMSG_SPACE(sizeof(struct in_pktinfo))]; struct cmsghdr align; } ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_name = &peer, .msg_namelen = sizeof(peer), .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+
+	for (int i = 0; i < 64 && (n = recvmsg(fd, &mh, MSG_DONTWAIT)) >= 0; i++) {
+		struct in_addr local = srv->cfg->address;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+				local = ((struct in_pktinfo *)CMSG_DATA(c))->ipi_spec_dst;
+		handle_request(srv, buf, (size_t)n, &peer, local);
+		mh.msg_namelen = sizeof(peer);
+		mh.msg_controllen = sizeof(ctl.buf);
+	}
+}
+
+static int open_dir(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		log_warn("tftp: %s %s: %s", what, path, strerror(errno));
+	return fd;
+}
+
+int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct tftp_server **ret)
+{
+	struct tftp_server *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->tftp_port), .sin_addr = cfg->address };
+	int one = 1, r;
+
+	if (!srv)
+		return -ENOMEM;
+	srv->cfg = cfg;
+	srv->loop = loop;
+	srv->st = st;
+	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
+	srv->root_fd = open_dir(cfg->tftp_root, "root");
+	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
+	srv->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->sock < 0 || setsockopt(srv->sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(srv->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		log_err("tftp: cannot listen on port %u: %s", cfg->tftp_port, strerror(errno));
+		goto fail;
+	}
+	if ((r = loop_add_fd(loop, srv->sock, EPOLLIN, on_request, srv)) < 0)
+		goto fail;
+	log_info("tftp: serving %s (and %s) on port %u", cfg->tftp_root, cfg->ipxe_dir, cfg->tftp_port);
+	*ret = srv;
+	return 0;
+fail:
+	tftp_server_free(srv);
+	return r;
 }
 
 void tftp_server_free(struct tftp_server *srv)
 {
+	if (!srv)
+		return;
+	while (srv->transfers)
+		transfer_free(srv->transfers, "server stopping");
+	if (srv->sock >= 0) {
+		loop_del_fd(srv->loop, srv->sock);
+		close(srv->sock);
+	}
+	if (srv->root_fd >= 0)
+		close(srv->root_fd);
+	if (srv->ipxe_fd >= 0)
+		close(srv->ipxe_fd);
+	free(srv);
 }
