@@ -97,10 +97,21 @@ static void emit_image_entry(struct out *o, const struct boot_target *t, const s
 	emit(o, "boot || goto failed\n\n");
 }
 
+static const struct menu_entry *user_entry(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_entries; i++)
+		if (strcmp(cfg->entries[i].name, name) == 0)
+			return &cfg->entries[i];
+	return NULL;
+}
+
 static const char *default_entry(const struct boot_target *t, const struct image *img)
 {
 	const char *d = t->host && t->host->menu_default ? t->host->menu_default : t->cfg->boot_menu_default;
+	const struct menu_entry *e = user_entry(t->cfg, d);
 
+	if (e)
+		return e->name;
 	if (strcmp(d, "netboot") == 0 || strcmp(d, "netbootxyz") == 0)
 		return "netbootxyz";
 	if (strcmp(d, "local") == 0 || !img)
@@ -116,8 +127,12 @@ static void emit_menu(struct out *o, const struct boot_target *t, const struct i
 	if (img)
 		emit(o, "item image    Boot %s (%s)\n", who, img->name);
 	emit(o, "item local    Boot from local disk\n"
-		"item netbootxyz Continue to netboot.xyz\n"
-		"choose --timeout %u --default %s target || goto %s\n"
+		"item netbootxyz Continue to netboot.xyz\n");
+	for (size_t i = 0; i < t->cfg->n_entries; i++) {
+		const struct menu_entry *e = &t->cfg->entries[i];
+		emit(o, "item %s %s\n", e->name, e->title ? e->title : e->name);
+	}
+	emit(o, "choose --timeout %u --default %s target || goto %s\n"
 		"goto ${target}\n\n",
 	     t->cfg->boot_menu_timeout_ms, dflt, dflt);
 }
@@ -141,10 +156,75 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 		emit_menu(&o, t, img, dflt);
 	if (img)
 		emit_image_entry(&o, t, img);
+	for (size_t i = 0; i < t->cfg->n_entries; i++) {
+		const struct menu_entry *e = &t->cfg->entries[i];
+		emit(&o, ":%s\n", e->name);
+		for (size_t j = 0; j < e->n_lines; j++)
+			emit(&o, "%s\n", e->lines[j]);
+		emit(&o, "goto failed\n\n");
+	}
 	emit(&o, ":local\necho Booting from local disk ...\nexit 1\n\n"
 		 ":netbootxyz\nchain --autofree %s || goto failed\n\n"
 		 ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n",
 	     t->cfg->netbootxyz_url);
 	emit(&o, strcmp(menu, "none") == 0 ? "goto %s\n" : "goto menu\n", dflt);
+	return o.overflow ? -ENOSPC : (int)o.len;
+}
+
+/* {{name}} in a user's script template; unknown names stay as they are. */
+static void emit_variable(struct out *o, const struct boot_target *t, const char *name, size_t len)
+{
+	const struct image *img = target_image(t);
+	char mac[18], ip[16];
+
+#define IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+	if (IS("hostname"))
+		emit(o, "%s", t->host ? t->host->name : "");
+	else if (IS("mac"))
+		emit(o, "%s", format_mac(mac, t->mac));
+	else if (IS("ip"))
+		emit(o, "%s", t->host && t->host->nics[0].ip.s_addr ? format_ipv4(ip, t->host->nics[0].ip) : "");
+	else if (IS("url"))
+		emit(o, "%s", t->base_url);
+	else if (IS("image"))
+		emit(o, "%s", img ? img->name : "");
+	else if (IS("kernel") && img)
+		emit_url(o, t, img->kernel);
+	else if (IS("initrd") && img && img->n_initrds)
+		emit_url(o, t, img->initrds[0]);
+	else if (IS("cmdline") && img)
+		emit_cmdline(o, t, img);
+	else if (!IS("kernel") && !IS("initrd") && !IS("cmdline"))
+		emit(o, "{{%.*s}}", (int)len, name);
+#undef IS
+}
+
+int ipxe_template_render(const struct boot_target *t, const char *tmpl, char *buf, size_t size)
+{
+	struct out o = { .buf = buf, .size = size };
+	const char *p = tmpl;
+
+	if (size == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	while (*p && !o.overflow) {
+		const char *open = strstr(p, "{{"), *close;
+		if (!open) {
+			emit(&o, "%s", p);
+			break;
+		}
+		close = strstr(open + 2, "}}");
+		if (!close) {
+			emit(&o, "%s", p);
+			break;
+		}
+		emit(&o, "%.*s", (int)(open - p), p);
+		const char *name = open + 2;
+		size_t len = (size_t)(close - name);
+		while (len && *name == ' ') { name++; len--; }
+		while (len && name[len - 1] == ' ') len--;
+		emit_variable(&o, t, name, len);
+		p = close + 2;
+	}
 	return o.overflow ? -ENOSPC : (int)o.len;
 }

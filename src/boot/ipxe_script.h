@@ -21,5 +21,9 @@ struct boot_target {
  * -ENOSPC if it does not fit, -EINVAL on an unusable configuration. */
 int ipxe_script_render(const struct boot_target *t, char *buf, size_t size);
 
+/* A user's own script with {{hostname}}, {{mac}}, {{ip}}, {{url}},
+ * {{image}}, {{kernel}}, {{initrd}} and {{cmdline}} filled in. */
+int ipxe_template_render(const struct boot_target *t, const char *tmpl, char *buf, size_t size);
+
 /* The kernel command line for a host's image (bounded like the script). */
 int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size);

@@ -26,6 +26,7 @@ enum section_kind {
 	SEC_HTTP,
 	SEC_BOOT,
 	SEC_IMAGE,
+	SEC_ENTRY,
 	SEC_DNS,
 };
 
@@ -616,6 +617,48 @@ static struct image *add_image(struct parser *p, const char *name)
 	return img;
 }
 
+static struct menu_entry *add_entry(struct parser *p, const char *name)
+{
+	struct config *cfg = p->cfg;
+	static const char *const reserved[] = { "menu", "image", "local", "netbootxyz", "failed" };
+
+	for (const char *c = name; *c; c++) {
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_') {
+			parse_error(p, "invalid entry name \"%s\" (letters, digits, '-' and '_')", name);
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
+		if (strcmp(reserved[i], name) == 0) {
+			parse_error(p, "entry name \"%s\" is taken by the built-in menu", name);
+			return NULL;
+		}
+	}
+	if (cfg->n_entries >= CONFIG_MAX_ENTRIES) {
+		parse_error(p, "too many entries (at most %d)", CONFIG_MAX_ENTRIES);
+		return NULL;
+	}
+	struct menu_entry *e = &cfg->entries[cfg->n_entries++];
+	*e = (struct menu_entry){ .name = xstrdup(name), .line = p->line };
+	return e;
+}
+
+/* "title = TEXT"; "run = IPXE COMMAND", repeatable, one line of script each. */
+static void entry_set(struct parser *p, struct menu_entry *e, const char *key, const char *value)
+{
+	if (strcmp(key, "title") == 0) {
+		free(e->title);
+		e->title = xstrdup(value);
+	} else if (strcmp(key, "run") == 0) {
+		if (e->n_lines >= CONFIG_MAX_ENTRY_LINES || strchr(value, '\n'))
+			parse_error(p, "entry %s: too many run lines (at most %d)", e->name, CONFIG_MAX_ENTRY_LINES);
+		else
+			e->lines[e->n_lines++] = xstrdup(value);
+	} else {
+		parse_error(p, "unknown key \"%s\" in [entry \"%s\"]", key, e->name);
+	}
+}
+
 static void enter_section(struct parser *p, const char *section)
 {
 	static const struct { const char *name; enum section_kind kind; bool named; } kinds[] = {
@@ -623,7 +666,7 @@ static void enter_section(struct parser *p, const char *section)
 		{ "tftp", SEC_TFTP, false },     { "http", SEC_HTTP, false },
 		{ "boot", SEC_BOOT, false },     { "dns", SEC_DNS, false },
 		{ "pool", SEC_POOL, true },      { "host", SEC_HOST, true },
-		{ "image", SEC_IMAGE, true },
+		{ "image", SEC_IMAGE, true },     { "entry", SEC_ENTRY, true },
 	};
 	char kind[32], name[128];
 
@@ -652,6 +695,8 @@ static void enter_section(struct parser *p, const char *section)
 			p->current = add_pool(p, name);
 		else if (p->kind == SEC_IMAGE)
 			p->current = add_image(p, name);
+		else if (p->kind == SEC_ENTRY)
+			p->current = add_entry(p, name);
 		if (kinds[i].named && !p->current)
 			p->kind = SEC_NONE;
 		return;
@@ -706,6 +751,9 @@ static int on_ini_pair(void *user, const char *section, const char *key, const c
 		break;
 	case SEC_IMAGE:
 		image_set(p, p->current, key, value);
+		break;
+	case SEC_ENTRY:
+		entry_set(p, p->current, key, value);
 		break;
 	default:
 		simple_set(p, key, value);

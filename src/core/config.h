@@ -89,6 +89,17 @@ struct image {
 	int line;
 };
 
+/* A user's own menu entry: a label and the iPXE commands it runs. */
+#define CONFIG_MAX_ENTRIES 32
+#define CONFIG_MAX_ENTRY_LINES 32
+struct menu_entry {
+	char *name;                   /* label in the script, [A-Za-z0-9_-] */
+	char *title;                  /* text shown in the menu */
+	char *lines[CONFIG_MAX_ENTRY_LINES];
+	size_t n_lines;
+	int line;
+};
+
 struct dns_record {
 	char *name;                   /* relative to the domain or fully qualified */
 	uint16_t type;                /* 1 A, 5 CNAME, 16 TXT, 12 PTR */
@@ -145,6 +156,8 @@ struct config {
 
 	struct image images[CONFIG_MAX_IMAGES];
 	size_t n_images;
+	struct menu_entry entries[CONFIG_MAX_ENTRIES];
+	size_t n_entries;
 
 	/* [dns] */
 	bool dns_enable;

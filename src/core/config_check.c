@@ -186,6 +186,9 @@ int config_finish(struct config *cfg)
 	errors += check_pools(cfg);
 	errors += check_hosts(cfg);
 	errors += check_images(cfg);
+	for (size_t i = 0; i < cfg->n_entries; i++)
+		if (cfg->entries[i].n_lines == 0)
+			errors += check_error(cfg, cfg->entries[i].line, "entry %s has no run line", cfg->entries[i].name);
 	if (cfg->http_port == cfg->dns_port && cfg->http_enable && cfg->dns_enable)
 		errors += check_error(cfg, 0, "[http] and [dns] use the same port");
 	return errors;
@@ -274,6 +277,12 @@ void config_free(struct config *cfg)
 		free(img->name); free(img->kernel); free(img->cmdline);
 		for (size_t j = 0; j < img->n_initrds; j++)
 			free(img->initrds[j]);
+	}
+	for (size_t i = 0; i < cfg->n_entries; i++) {
+		free(cfg->entries[i].name);
+		free(cfg->entries[i].title);
+		for (size_t j = 0; j < cfg->entries[i].n_lines; j++)
+			free(cfg->entries[i].lines[j]);
 	}
 	for (size_t i = 0; i < cfg->n_dns_records; i++) {
 		free(cfg->dns_records[i].name);

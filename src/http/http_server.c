@@ -108,6 +108,27 @@ static void base_url(const struct http_server *srv, struct MHD_Connection *c, ch
 
 /* ---- iPXE scripts and the booted callback -------------------------------- */
 
+static int open_beneath(int dir_fd, const char *rel);
+
+/* A host's own script template: a path under the HTTP root, bounded. */
+static int read_template(struct http_server *srv, const char *path, char *buf, size_t size)
+{
+	char rel[1024];
+	ssize_t n;
+	int fd, r;
+
+	if ((r = http_path_to_relative(path, rel, sizeof(rel))) < 0)
+		return r;
+	if ((fd = open_beneath(srv->root_fd, rel)) < 0)
+		return fd;
+	n = read(fd, buf, size - 1);
+	r = n < 0 ? -errno : (size_t)n == size - 1 ? -EFBIG : 0;
+	close(fd);
+	if (r == 0)
+		buf[n] = '\0';
+	return r;
+}
+
 static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connection *c)
 {
 	struct boot_target t = { .cfg = srv->cfg };
@@ -122,7 +143,14 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	base_url(srv, c, url, sizeof(url));
 	t.base_url = url;
 	t.host = config_host_by_mac(srv->cfg, t.mac, NULL);
-	n = ipxe_script_render(&t, script, IPXE_SCRIPT_MAX);
+	if (t.host && t.host->script) {
+		_cleanup_free_ char *tmpl = malloc(IPXE_SCRIPT_MAX);
+		n = tmpl ? read_template(srv, t.host->script, tmpl, IPXE_SCRIPT_MAX) : -ENOMEM;
+		if (n == 0)
+			n = ipxe_template_render(&t, tmpl, script, IPXE_SCRIPT_MAX);
+	} else {
+		n = ipxe_script_render(&t, script, IPXE_SCRIPT_MAX);
+	}
 	if (n < 0) {
 		log_warn("http: cannot render the script for %s: %s", format_mac(mac, t.mac), strerror(-n));
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
@@ -204,6 +232,20 @@ static void record_file_event(struct http_server *srv, struct MHD_Connection *c,
 			(unsigned long long)bytes);
 }
 
+/* A machine that fails to fetch a boot file: its timeline shows why. */
+static void record_file_error(struct http_server *srv, struct MHD_Connection *c, const char *rel, unsigned status)
+{
+	uint8_t mac[6];
+	const struct host *h;
+	char ip[16];
+
+	if (!identify_client(srv, c, mac))
+		return;
+	h = config_host_by_mac(srv->cfg, mac, NULL);
+	store_event_add(srv->st, mac, h ? h->name : "", "http-error", "%s %u", rel, status);
+	log_warn("http: %s: %s %u", format_ipv4(ip, peer_addr(c)), rel, status);
+}
+
 static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection *c, int dir_fd, const char *url_path)
 {
 	char rel[1024], date[64], range_hdr[96], ip[16];
@@ -221,9 +263,11 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 	}
 	fd = open_beneath(dir_fd, rel);
 	if (fd < 0) {
+		unsigned status = fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
 		if (fd == -EXDEV || fd == -ELOOP)
 			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: %s leaves the root, refused", rel);
-		return send_error(c, fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN);
+		record_file_error(srv, c, rel, status);
+		return send_error(c, status);
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);

@@ -38,7 +38,12 @@ ip = 198.18.21.12
 [host "kiosk"]
 mac = 52:54:00:21:00:02
 menu = none
+[host "custom"]
+mac = 52:54:00:21:00:03
+script = scripts/custom.ipxe
 C
+mkdir -p "$d/http/scripts"
+printf '#!ipxe\necho hello {{hostname}} at {{mac}}\nchain {{url}}/other.ipxe\n' > "$d/http/scripts/custom.ipxe"
 lab=lbhttp$$
 t_lab "$lab" 198.18.21
 t_client "$lab" hc$$
@@ -75,6 +80,10 @@ echo "$script" | grep -q "choose" && t_fail "menu = none still shows a menu"
 echo "$script" | grep -q "hostname=kiosk" || t_fail "kiosk script: $script"
 t_ok "menu = none skips the menu"
 c "$U/boot.ipxe?mac=52:54:00:21:00:99" | grep -q "unknown host" || t_fail "unknown MAC script"
+script=$(c "$U/boot.ipxe?mac=52:54:00:21:00:03")
+echo "$script" | grep -q "echo hello custom at 52:54:00:21:00:03" || t_fail "template: $script"
+echo "$script" | grep -q "chain $U/other.ipxe" || t_fail "template url: $script"
+t_ok "a host's own script template is filled in"
 t_ok "unknown machine gets the default menu"
 
 c -o /dev/null "$U/images/live/vmlinuz?mac=52:54:00:21:00:01"

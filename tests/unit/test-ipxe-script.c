@@ -18,7 +18,9 @@ static const char *CONF =
 	"[image \"rescue\"]\nkernel = http://mirror/rescue/linux\n"
 	"[host \"beta\"]\nmac = 52:54:00:00:00:01\nip = 198.18.0.12\n"
 	"[host \"kiosk\"]\nmac = 52:54:00:00:00:02\nmenu = none\nimage = rescue\nkernel-args = nomodeset\n"
-	"[host \"disk\"]\nmac = 52:54:00:00:00:03\nmenu-default = local\n";
+	"[host \"disk\"]\nmac = 52:54:00:00:00:03\nmenu-default = local\n"
+	"[host \"tester\"]\nmac = 52:54:00:00:00:04\nmenu-default = memtest\n"
+	"[entry \"memtest\"]\ntitle = Memory test\nrun = kernel http://x/memtest\nrun = boot\n";
 
 static struct config *cfg;
 static char buf[IPXE_SCRIPT_MAX];
@@ -79,6 +81,28 @@ static void unknown_machine_gets_the_default_image_without_a_name(void **state)
 	assert_non_null(strstr(buf, "images/live/vmlinuz"));
 }
 
+static void user_entries(void **state)
+{
+	assert_true(render("tester", 4) > 0);
+	assert_non_null(strstr(buf, "item memtest Memory test\n"));
+	assert_non_null(strstr(buf, "--default memtest target"));
+	assert_non_null(strstr(buf, ":memtest\nkernel http://x/memtest\nboot\ngoto failed\n"));
+}
+
+static void templates(void **state)
+{
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "beta"),
+				 .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .base_url = "http://198.18.0.1" };
+	char small[16];
+
+	assert_true(ipxe_template_render(&t, "#!ipxe\nset h {{hostname}}\nkernel {{ kernel }} {{cmdline}}\n"
+					 "echo {{mac}} {{ip}} {{nope}} {{unterminated", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "set h beta\n"));
+	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/live/vmlinuz initrd=initrd.img"));
+	assert_non_null(strstr(buf, "echo 52:54:00:00:00:01 198.18.0.12 {{nope}} {{unterminated"));
+	assert_int_equal(ipxe_template_render(&t, "{{cmdline}}", small, sizeof(small)), -ENOSPC);
+}
+
 static void bounded_output(void **state)
 {
 	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "beta"),
@@ -99,6 +123,8 @@ int main(void)
 		cmocka_unit_test(menu_none_goes_straight_to_the_image),
 		cmocka_unit_test(host_default_entry),
 		cmocka_unit_test(unknown_machine_gets_the_default_image_without_a_name),
+		cmocka_unit_test(user_entries),
+		cmocka_unit_test(templates),
 		cmocka_unit_test(bounded_output),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
