@@ -263,7 +263,7 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 	}
 	fd = open_beneath(dir_fd, rel);
 	if (fd < 0) {
-		unsigned status = fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
+		status = fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
 		if (fd == -EXDEV || fd == -ELOOP)
 			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: %s leaves the root, refused", rel);
 		record_file_error(srv, c, rel, status);
