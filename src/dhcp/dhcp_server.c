@@ -178,8 +178,9 @@ static void log_exchange(const struct dhcp_iface *ifc, const struct dhcp_msg *m,
 			 out->hostname[0] ? " host " : "", out->hostname,
 			 out->boot_file[0] ? " file " : "", out->boot_file);
 	} else {
-		log_info("dhcp %s: %s %s %s: %s", ifc->name, dhcp_msg_type_name(m->type), mac,
-			 out->addr.s_addr ? format_ipv4(ip, out->addr) : "-", out->why ? out->why : "ignored");
+		log_info("dhcp %s: %s %s%s%s: %s", ifc->name, dhcp_msg_type_name(m->type), mac,
+			 out->addr.s_addr ? " " : "", out->addr.s_addr ? format_ipv4(ip, out->addr) : "",
+			 out->why ? out->why : "ignored");
 	}
 }
 
