@@ -21,6 +21,7 @@ declare -gA LAB_NS=()    # lab -> namespaces to delete (the lab's own + client h
 declare -gA LAB_PIDS=()  # lab -> PIDs to kill (recorded, never looked up by name)
 declare -ga LAB_DIRS=()  # temp dirs to remove at exit
 declare -ga LAB_ALL=()   # labs created by this process, for the trap
+LAB_MAIN_PID=$BASHPID
 
 lab_log() { echo "lab: $*" >&2; }
 
@@ -129,6 +130,9 @@ lab_down() {
 
 lab_cleanup_all() {
 	local ns d
+	# A forked child that gets a signal before it resets the inherited traps
+	# must not tear the lab down: only the shell that sourced us cleans.
+	[ "$BASHPID" = "$LAB_MAIN_PID" ] || return 0
 	for ns in "${LAB_ALL[@]}"; do lab_down "$ns"; done
 	for d in "${LAB_DIRS[@]}"; do rm -rf "$d"; done
 	LAB_DIRS=()
