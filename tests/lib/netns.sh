@@ -134,7 +134,10 @@ lab_cleanup_all() {
 	# must not tear the lab down: only the shell that sourced us cleans.
 	[ "$BASHPID" = "$LAB_MAIN_PID" ] || return 0
 	for ns in "${LAB_ALL[@]}"; do lab_down "$ns"; done
-	for d in "${LAB_DIRS[@]}"; do rm -rf "$d"; done
+	for d in "${LAB_DIRS[@]}"; do
+		# LAB_KEEP=1 keeps logs and trees for a post-mortem.
+		if [ "${LAB_KEEP:-0}" = 1 ]; then echo "lab: kept $d" >&2; else rm -rf "$d"; fi
+	done
 	LAB_DIRS=()
 }
 

@@ -100,3 +100,22 @@ ref_serve() {
 	cat "$dir/dnsmasq.log" "$dir/httpd.log" >&2
 	return 1
 }
+
+# ref_capture NS DIR: with CAPTURE=1 and tcpdump installed, records br0 to
+# DIR/br0.pcap (for where-does-the-time-go analysis).
+ref_capture() {
+	[ "${CAPTURE:-0}" = 1 ] && command -v tcpdump >/dev/null || return 0
+	lab_spawn "$1" tcpdump -i br0 -n -U -s 256 -w "$2/br0.pcap" >/dev/null 2>"$2/tcpdump.err"
+	sleep 0.5   # tcpdump needs a moment before it captures
+}
+
+# ref_capture_report DIR: one line per DHCP/ICMPv6/TFTP-request/HTTP-GET
+# packet with time relative to the first packet.
+ref_capture_report() {
+	[ -f "$1/br0.pcap" ] || return 0
+	sleep 0.3
+	echo "--- capture (seconds since first packet; $1/br0.pcap)"
+	tcpdump -r "$1/br0.pcap" -n -ttttt -v 2>/dev/null |
+		grep -E 'BOOTP/DHCP|DHCP-Message|ICMP6|RRQ|GET /|User-Class|Vendor-Class' |
+		grep -v '^ *$' | sed 's/^/   /' || true
+}

@@ -34,6 +34,7 @@ for m in $MODES; do ref_add_host "${MAC[$m]}" "${IP[$m]}" "${NAME[$m]}"; done
 "$here/kvm-probe.sh" >/dev/null   # probe once, before VMs run in parallel
 lab_up "$ns"
 ref_serve "$ns" "$dir"
+ref_capture "$ns" "$dir"
 
 declare -A pid=()
 for m in $MODES; do
@@ -71,6 +72,7 @@ for m in $MODES; do
 	fi
 	echo "BOOT-TIME $m $(sed -n 's/^RESULT [a-z]* TOTAL //p' "$dir/$m.out")"
 done
+ref_capture_report "$dir"
 if [ $failed != 0 ]; then
 	echo "--- dnsmasq log (tail)"; tail -n 40 "$dir/dnsmasq.log"
 	echo "--- httpd log (tail)"; tail -n 20 "$dir/httpd.log"
