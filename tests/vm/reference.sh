@@ -105,17 +105,66 @@ ref_serve() {
 # DIR/br0.pcap (for where-does-the-time-go analysis).
 ref_capture() {
 	[ "${CAPTURE:-0}" = 1 ] && command -v tcpdump >/dev/null || return 0
-	lab_spawn "$1" tcpdump -i br0 -n -U -s 256 -w "$2/br0.pcap" >/dev/null 2>"$2/tcpdump.err"
+	# Whole DHCP packets, TFTP requests, ICMPv6 and client->server HTTP;
+	# not the bulk data, which keeps the file small.
+	lab_spawn "$1" tcpdump -i br0 -n -U -w "$2/br0.pcap" \
+		'udp port 67 or udp port 68 or udp dst port 69 or icmp6 or tcp dst port 80' \
+		>/dev/null 2>"$2/tcpdump.err"
 	sleep 0.5   # tcpdump needs a moment before it captures
 }
 
-# ref_capture_report DIR: one line per DHCP/ICMPv6/TFTP-request/HTTP-GET
-# packet with time relative to the first packet.
+# ref_capture_events PCAP: one line per interesting client packet:
+#   SECONDS MAC dhcp-discover|dhcp-request [ipxe] | rs | tftp FILE | get PATH
+# (seconds since the first captured packet).
+ref_capture_events() {
+	tcpdump -r "$1" -n -e -v -ttttt 2>/dev/null | awk '
+	function flush() {
+		if (ev != "") print t, mac, ev (ipxe ? " ipxe" : "")
+		ev = ""; ipxe = 0
+	}
+	/^ *[0-9]+:[0-9]+:[0-9.]+ / {
+		flush(); split($1, a, ":"); t = a[1] * 3600 + a[2] * 60 + a[3]; mac = $2
+	}
+	/DHCP-Message.*: Discover/ { ev = "dhcp-discover" }
+	/DHCP-Message.*: Request/ { ev = "dhcp-request" }
+	# iPXE sends option 175 (tcpdump: "Unknown (175), length N") and user class 77.
+	/Unknown \(175\), length|User-Class \(77\)/ { ipxe = 1 }
+	/router solicitation/ { ev = "rs" }
+	/RRQ "/ { match($0, /RRQ "[^"]*"/); ev = "tftp " substr($0, RSTART + 5, RLENGTH - 6) }
+	/GET \/[^ ]* HTTP/ { match($0, /GET \/[^ ]*/); ev = "get " substr($0, RSTART + 4, RLENGTH - 4) }
+	END { flush() }'
+}
+
+# ref_capture_waits PCAP: per client MAC, the waits the notes predict:
+#   fw-dhcp       firmware (non-iPXE) first DISCOVER -> REQUEST
+#   ipxe-dhcp     iPXE first DISCOVER -> REQUEST (the ProxyDHCP wait, ~3 s,
+#                 when the offer has no PXE options)
+#   ipxe-ipv6     iPXE REQUEST -> first HTTP GET (router solicitations with
+#                 no router advertisement, ~13 s)
+ref_capture_waits() {
+	ref_capture_events "$1" | awk '
+	$3 == "dhcp-discover" && $4 == "ipxe" && !(($2) in idisc) { idisc[$2] = $1 }
+	$3 == "dhcp-request" && $4 == "ipxe" && !(($2) in ireq) { ireq[$2] = $1 }
+	$3 == "dhcp-discover" && $4 != "ipxe" && !(($2) in fdisc) { fdisc[$2] = $1 }
+	$3 == "dhcp-request" && $4 != "ipxe" && ($2 in fdisc) && !(($2) in freq) && !(($2) in idisc) { freq[$2] = $1 }
+	$3 == "rs" { rs[$2]++ }
+	$3 == "get" && ($2 in ireq) && !(($2) in get) { get[$2] = $1 }
+	END {
+		for (m in idisc) {
+			line = "WAIT " m
+			if (m in freq) line = line sprintf(" fw-dhcp=%.2f", freq[m] - fdisc[m])
+			if (m in ireq) line = line sprintf(" ipxe-dhcp=%.2f", ireq[m] - idisc[m])
+			if (m in get) line = line sprintf(" ipxe-ipv6=%.2f", get[m] - ireq[m])
+			print line " router-solicitations=" rs[m] + 0
+		}
+	}'
+}
+
+# ref_capture_report DIR: prints the waits (and the events with CAPTURE_EVENTS=1).
 ref_capture_report() {
 	[ -f "$1/br0.pcap" ] || return 0
-	sleep 0.3
-	echo "--- capture (seconds since first packet; $1/br0.pcap)"
-	tcpdump -r "$1/br0.pcap" -n -ttttt -v 2>/dev/null |
-		grep -E 'BOOTP/DHCP|DHCP-Message|ICMP6|RRQ|GET /|User-Class|Vendor-Class' |
-		grep -v '^ *$' | sed 's/^/   /' || true
+	sleep 0.3   # let tcpdump flush (-U writes per packet)
+	echo "--- capture $1/br0.pcap"
+	[ "${CAPTURE_EVENTS:-0}" = 1 ] && ref_capture_events "$1/br0.pcap" | sed 's/^/   /'
+	ref_capture_waits "$1/br0.pcap"
 }

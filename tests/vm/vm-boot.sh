@@ -48,12 +48,14 @@ ip netns pids "$ns" >/dev/null 2>&1 || { echo "vm-boot: no namespace $ns" >&2; e
 # NAME=bash regex over the serial log. Firmware lines only show on serial
 # when the firmware prints there (see PHASE notes in the report).
 PHASES=(
+	'seabios=SeaBIOS \(version'
 	'fw-pxe=Start PXE over IPv4'
 	'fw-http=Start HTTP Boot over IPv4'
 	'fw-pxe-ip=Station IP address is'
 	'ipxe-init=iPXE initialising devices'
+	'ipxe-dhcp-start=Configuring \(net[0-9]'
 	'ipxe-dhcp=Configuring \(net[0-9][^)]*\)[. ]*ok'
-	'ipxe-http=http://[^ ]*\.\.\. ok'
+	'ipxe-script=\[script\]'
 	'kernel=Linux version [0-9]'
 	'init=LABBOOT-TEST init'
 	'nic=LABBOOT-TEST nic='
@@ -85,7 +87,11 @@ fw=()
 case "$mode" in
 bios)
 	nic_rom=$PXE_ROM
-	fw=(-boot order=n)
+	# No VGA here, so iPXE's BIOS console (int 10h) would be invisible:
+	# SeaBIOS's serial console ("etc/sercon-port", a little-endian integer
+	# file) copies text output to COM1, which puts iPXE's lines in the log.
+	printf '\xf8\x03' >"$work/sercon-port"   # 0x3f8
+	fw=(-boot order=n -fw_cfg "name=etc/sercon-port,file=$work/sercon-port")
 	;;
 uefi | uefi-http)
 	cp "$OVMF_VARS" "$work/vars.fd"   # written by the firmware: one per VM
@@ -128,7 +134,8 @@ while :; do
 	while IFS= read -r -d '' -u 3 part; do chunk+=$part; done
 	chunk+=$part
 	if [ -n "$chunk" ]; then
-		buf=${buf: -300}$chunk
+		[ ${#buf} -le 300 ] || buf=${buf:(-300)}
+		buf+=$chunk
 		for p in "${PHASES[@]}"; do
 			name=${p%%=*}
 			[ -z "${seen[$name]:-}" ] || continue
