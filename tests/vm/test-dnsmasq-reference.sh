@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Harness self-test and reference setup: dnsmasq (DHCP+TFTP) and busybox
 # httpd in a private namespace netboot one VM per firmware mode, in
 # parallel; each VM must report its reserved address and hostname, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Boots one VM from the network inside an existing lab namespace and waits
 # for the test initramfs to report "LABBOOT-TEST done".
 #
@@ -28,7 +29,7 @@ OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 PXE_ROM=${PXE_ROM:-/usr/lib/ipxe/qemu/pxe-virtio.rom}
 
 ns='' mode='' mac='' tap='' timeout='' log='' mem=512
-usage() { sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '3,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ns) ns=$2; shift 2 ;;
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$ns" ] && [ -n "$mode" ] && [ -n "$mac" ] || usage
+if [ -z "$ns" ] || [ -z "$mode" ] || [ -z "$mac" ]; then usage; fi
 ip netns pids "$ns" >/dev/null 2>&1 || { echo "vm-boot: no namespace $ns" >&2; exit 2; }
 
 # The console markers timed for the boot-time breakdown, in boot order:
@@ -98,6 +99,7 @@ uefi | uefi-http)
 	fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
 		-drive "if=pflash,format=raw,unit=1,file=$work/vars.fd")
 	if [ "$mode" = uefi-http ]; then
+		# shellcheck disable=SC2054  # the commas belong to QEMU's syntax
 		fw+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no
 			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
 	fi
