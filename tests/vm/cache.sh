@@ -139,6 +139,7 @@ main() {
 	pkg=$(resolve_pkg)
 	local d
 	for d in "$CACHE"/kernel/*/; do
+		case "$d" in *.new/) continue ;; esac   # another run is building it
 		if [ -f "$d/package" ] && [ "$(cat "$d/package")" = "$pkg" ] && complete "$d"; then
 			ln -sfn "$(basename "$d")" "$cur"
 			readlink -f "$cur"
