@@ -139,7 +139,8 @@ main() {
 	pkg=$(resolve_pkg)
 	local d
 	for d in "$CACHE"/kernel/*/; do
-		case "$d" in *.new/) continue ;; esac   # another run is building it
+		# Skip the "current" link and entries another run is still building.
+		case "$d" in */current/ | *.new/) continue ;; esac
 		if [ -f "$d/package" ] && [ "$(cat "$d/package")" = "$pkg" ] && complete "$d"; then
 			ln -sfn "$(basename "$d")" "$cur"
 			readlink -f "$cur"
