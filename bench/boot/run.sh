@@ -10,6 +10,7 @@
 #   REF_NO_PXEDHCP=1 bench/boot/run.sh    # reference with iPXE's no-pxedhcp
 #   CAPTURE=1 bench/boot/run.sh           # also measure the DHCP/IPv6 waits
 #   LABBOOT=build/labboot bench/boot/run.sh   # then the same with labboot
+#   ONLY=labboot LABBOOT=... bench/boot/run.sh  # labboot alone
 #
 # Each server gets a fresh namespace; the VMs boot one after another (a
 # boot under TCG takes a whole core, parallel runs would skew the times).
@@ -60,10 +61,11 @@ serve_labboot() {
 	return 1
 }
 
-# labboot_config DIR: a labboot config for the same boot as the reference
-# (iPXE loads vmlinuz + initrd.gz with the same command line).
+# labboot_config DIR ROOT: a labboot config for the same boot as the
+# reference (iPXE loads vmlinuz + initrd.gz with the same command line),
+# everything served from ROOT.
 labboot_config() {
-	local dir=$1
+	local dir=$1 root=$2
 	cat <<-EOF
 	[server]
 	interface = br0
@@ -76,17 +78,26 @@ labboot_config() {
 	lease-time = 1h
 
 	[tftp]
-	root = $dir/tftp
+	root = $root
+
+	[http]
+	root = $root
+
+	[dns]
+	enable = false
 
 	[boot]
 	bios = undionly.kpxe
 	efi64 = ipxe.efi
 	image = test
+	# Note: labboot's menu waits menu-timeout (default 5 s) where the
+	# reference boots at once; menu-timeout = 0s made it wait forever
+	# (iPXE "choose --timeout 0") in labboot 0.1.0.
 
 	[image "test"]
 	kernel = vmlinuz
 	initrd = initrd.gz
-	cmdline = initrd=initrd.gz console=ttyS0,115200 panic=-1 hostname=$VM_NAME testfile=http://${LAB_SERVER_IP}/testfile booted=http://${LAB_SERVER_IP}/cgi-bin/booted
+	cmdline = initrd=initrd.gz console=ttyS0,115200 panic=-1 hostname=$VM_NAME testfile=http://${LAB_SERVER_IP}/testfile booted=http://${LAB_SERVER_IP}/booted
 
 	[host "$VM_NAME"]
 	mac = $MAC
@@ -98,7 +109,7 @@ start_labboot() { # NS DIR: adapter from the server-function interface
 	mkdir -p "$2/state"
 	# The HTTP root of the reference is DIR/www; labboot serves one root.
 	cp -a "$2/tftp/." "$2/www/"
-	labboot_config "$2" >"$2/labboot.conf"
+	labboot_config "$2" "$2/www" >"$2/labboot.conf"
 	serve_labboot "$1" "$2/labboot.conf" "$2/www"
 }
 # ======================================================================
@@ -154,7 +165,9 @@ OUT=$(lab_tmpdir)
 "$ROOT/tests/vm/kvm-probe.sh" >/dev/null
 echo "bench/boot: $N boots, mode $MODE, accel: $("$ROOT/tests/vm/kvm-probe.sh")"
 status=0
-run_series dnsmasq serve_dnsmasq || status=1
+if [ "${ONLY:-}" != labboot ]; then
+	run_series dnsmasq serve_dnsmasq || status=1
+fi
 if [ -n "${LABBOOT:-}" ]; then
 	run_series labboot start_labboot || status=1
 fi

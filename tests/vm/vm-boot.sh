@@ -15,7 +15,7 @@
 #
 # Output (stdout): the LABBOOT-TEST lines from the guest, "PHASE NAME SEC"
 # lines (first time a console marker appeared, seconds since QEMU started),
-# and "RESULT ok|timeout|exited TOTAL SEC". Exit 0 only when "done" was seen.
+# and "RESULT ok|timeout|exited|failed(MARKER) TOTAL SEC". Exit 0 only when "done" was seen.
 # The tap is created in NS on br0 and removed again; QEMU is killed by PID on
 # every exit path.
 set -euo pipefail
@@ -66,6 +66,10 @@ PHASES=(
 	'testfile=LABBOOT-TEST sha256='
 	'done=LABBOOT-TEST done'
 )
+
+# Console lines after which the boot cannot succeed any more: stop at once
+# instead of waiting for the timeout.
+FATAL='No bootable device|Kernel panic|BdsDxe: No bootable option|Shell> '
 
 work=$(lab_tmpdir)
 [ -n "$log" ] || log=$work/serial.log
@@ -149,6 +153,7 @@ while :; do
 			fi
 		done
 		[ -z "${seen[done]:-}" ] || { result=ok; break; }
+		if [[ $buf =~ $FATAL ]]; then result="failed(${BASH_REMATCH[0]// /-})"; break; fi
 	fi
 	if ! kill -0 "$qemu_pid" 2>/dev/null; then result=exited; break; fi
 	[ "${EPOCHREALTIME%.*}" -lt "$deadline" ] || break
@@ -158,12 +163,12 @@ exec 3<&-
 total=$(since)
 
 # After "done" the guest powers off by itself; give it a moment.
-if [ $result = ok ]; then
+if [ "$result" = ok ]; then
 	for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
 fi
 tr -d '\r' <"$log" | grep -a '^LABBOOT-TEST ' || true
 echo "RESULT $result TOTAL $total"
-if [ $result != ok ]; then
+if [ "$result" != ok ]; then
 	echo "vm-boot: $mode VM $mac: $result after ${total}s; last console lines:" >&2
 	tr -d '\r' <"$log" | tail -n 15 | sed 's/^/  | /' >&2
 	sed 's/^/  qemu| /' "$work/qemu.out" >&2
