@@ -121,7 +121,7 @@ start_labboot() { # NS DIR: adapter from the server-function interface
 run_series() {
 	local label=$1 serve=$2 ns dir i rc
 	ns=bb${label:0:4}$$
-	dir=$(lab_tmpdir)
+	lab_tmpdir dir
 	ref_prepare "$dir"
 	lab_up "$ns"
 	"$serve" "$ns" "$dir"
@@ -161,7 +161,7 @@ summarize() {
 	}'
 }
 
-OUT=$(lab_tmpdir)
+lab_tmpdir OUT
 "$ROOT/tests/vm/kvm-probe.sh" >/dev/null
 echo "bench/boot: $N boots, mode $MODE, accel: $("$ROOT/tests/vm/kvm-probe.sh")"
 status=0

@@ -6,6 +6,7 @@
 #   lab_add_veth_host lab$$ cli$$ # second ns "cli$$" with eth0 bridged (no address)
 #   lab_spawn lab$$ CMD...        # run CMD in the ns in background, PID registered
 #   lab_register_pid PID NAME     # any other PID to kill when NAME goes down
+#   lab_tmpdir VAR                # VAR=new temp dir, removed at exit
 #   lab_down lab$$                # idempotent: kills PIDs, deletes namespaces
 #
 # Addresses stay in 198.18.0.0/24 (RFC 2544 benchmark space); host interfaces
@@ -97,11 +98,14 @@ lab_spawn() {
 	echo $!
 }
 
-lab_tmpdir() { # prints a new temp dir removed at exit
-	local d
-	d=$(mktemp -d "${TMPDIR:-/tmp}/labboot-vm.XXXXXX")
-	LAB_DIRS+=("$d")
-	echo "$d"
+# lab_tmpdir VAR: a new temp dir, removed at exit, stored in VAR. Not
+# "$(lab_tmpdir)": a command substitution is a subshell and the registry
+# entry would be lost with it.
+lab_tmpdir() {
+	local _lab_d   # an unusual name: VAR may be a local of the caller
+	_lab_d=$(mktemp -d "${TMPDIR:-/tmp}/labboot-vm.XXXXXX")
+	LAB_DIRS+=("$_lab_d")
+	printf -v "$1" '%s' "$_lab_d"
 }
 
 # lab_kill PID...: TERM, wait up to 3 s, then KILL; only the given PIDs.

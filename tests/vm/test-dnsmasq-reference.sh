@@ -29,7 +29,7 @@ declare -A IP=([bios]=198.18.0.12 [uefi]=198.18.0.13 [uefi-http]=198.18.0.14)
 declare -A NAME=([bios]=beta [uefi]=gamma [uefi-http]=delta)
 
 ns=vmref$$
-dir=$(lab_tmpdir)
+lab_tmpdir dir
 ref_prepare "$dir"
 for m in $MODES; do ref_add_host "${MAC[$m]}" "${IP[$m]}" "${NAME[$m]}"; done
 "$here/kvm-probe.sh" >/dev/null   # probe once, before VMs run in parallel

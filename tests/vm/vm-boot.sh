@@ -71,7 +71,8 @@ PHASES=(
 # instead of waiting for the timeout.
 FATAL='No bootable device|Kernel panic|BdsDxe: No bootable option|Shell> '
 
-work=$(lab_tmpdir)
+work=''
+lab_tmpdir work
 [ -n "$log" ] || log=$work/serial.log
 : >"$log"
 # Unique per VM within the namespace: several VMs may boot in parallel.
