@@ -150,7 +150,8 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	buf[0] = '\0';
 	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
 	     format_mac(mac, t->mac));
-	if (strcmp(menu, "none") == 0)
+	/* iPXE's "choose --timeout 0" waits forever: a zero timeout means no menu */
+	if (strcmp(menu, "none") == 0 || t->cfg->boot_menu_timeout_ms == 0)
 		emit(&o, "goto %s\n\n", dflt);
 	else
 		emit_menu(&o, t, img, dflt);
@@ -167,7 +168,7 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 		 ":netbootxyz\nchain --autofree %s || goto failed\n\n"
 		 ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n",
 	     t->cfg->netbootxyz_url);
-	emit(&o, strcmp(menu, "none") == 0 ? "goto %s\n" : "goto menu\n", dflt);
+	emit(&o, strcmp(menu, "none") == 0 || t->cfg->boot_menu_timeout_ms == 0 ? "goto %s\n" : "goto menu\n", dflt);
 	return o.overflow ? -ENOSPC : (int)o.len;
 }
 

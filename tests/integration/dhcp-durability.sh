@@ -28,7 +28,7 @@ lab=lbdur$$
 t_lab "$lab" 198.18.24
 t_client "$lab" cl$$
 ip -n cl$$ addr add 198.18.24.5/24 dev eth0
-client() { ip netns exec cl$$ python3 "$ROOT/tests/lib/dhcp_client.py" eth0 "$@"; }
+client() { ip netns exec cl$$ python3 "$ROOT/tests/lib/dhcp_stream.py" eth0 "$@"; }
 start() { t_labboot "$lab" "$d/conf" "$d/log.$1"; }
 
 # kill -9 in the middle of a stream of DORAs, three times
