@@ -83,6 +83,7 @@ env_dump "$d/dhclient-hook"
 timeout 30 ip netns exec dcA$$ dhclient -1 -v -cf "$d/dhclient.conf" -sf "$d/dhclient-hook" \
 	-lf "$d/dhclient.leases" -pf "$d/dhclient.pid" eth0 >"$d/dhclient.out" 2>&1 || {
 	cat "$d/dhclient.out"; t_fail "dhclient got no lease"; }
+t_track "$(cat "$d/dhclient.pid")" # dhclient -1 daemonizes once bound
 check "dhclient address" "$(sed -n 's/^new_ip_address=//p' "$d/dhclient-hook.BOUND")" "$NET.11"
 check "dhclient lease-file host-name" "$(sed -n 's/^ *option host-name "\(.*\)";/\1/p' "$d/dhclient.leases" | tail -1)" dhc1
 check "dhclient hook host name" "$(sed -n 's/^new_host_name=//p' "$d/dhclient-hook.BOUND")" dhc1

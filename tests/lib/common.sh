@@ -8,9 +8,17 @@ LABBOOT=${LABBOOT:-$ROOT/build/labboot}
 T_NETNS=()
 T_PIDS=()
 T_DIRS=()
+# PIDs are also kept in a file: t_bg is often called inside $(...), where an
+# array append would be lost and the process would outlive the test.
+T_PIDFILE=$(mktemp /tmp/labboot-test-pids.XXXXXX)
+
+# t_track PID...: kill these processes on exit too (e.g. a daemonized client).
+t_track() { local p; for p in "$@"; do echo "$p" >>"$T_PIDFILE"; done; }
 
 t_cleanup() {
 	local pid ns dir
+	while read -r pid; do T_PIDS+=("$pid"); done <"$T_PIDFILE" 2>/dev/null || true
+	rm -f "$T_PIDFILE"
 	for pid in "${T_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${T_PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -77,6 +85,7 @@ t_bg() {
 	shift 2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	T_PIDS+=($!)
+	t_track $!
 	echo $!
 }
 
