@@ -163,6 +163,52 @@ class Client:
         return []
 
 
+def crowd(c, a, opts):
+    """Many clients at once over one socket: each does DISCOVER/REQUEST with
+    retransmissions; every ACK or NAK is printed (and flushed) as it arrives."""
+    base = a.mac
+    clients = {}
+    t0 = time.monotonic()
+    for i in range(a.count):
+        mac = base[:3] + bytes([(i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff])
+        xid = random.getrandbits(32)
+        clients[xid] = {"mac": mac, "stage": 1, "sent": 0.0, "tries": 0, "offer": None,
+                        "start": t0 + i * a.spread / max(1, a.count)}
+    end = t0 + a.timeout
+    got = 0
+    while time.monotonic() < end:
+        now = time.monotonic()
+        for xid, cl in clients.items():
+            if cl["stage"] and now >= cl["start"] and now - cl["sent"] > a.retry and cl["tries"] < 5:
+                o = opts
+                if cl["stage"] == 3:
+                    o += opt(50, socket.inet_aton(cl["offer"]["yiaddr"]))
+                    o += opt(54, socket.inet_aton(cl["offer"]["server_id"]))
+                c.send(build(cl["stage"], cl["mac"], xid, options=o))
+                cl["sent"], cl["tries"] = now, cl["tries"] + 1
+        if not any(cl["stage"] for cl in clients.values()):
+            break
+        rd, _, _ = select.select([c.sock], [], [], 0.05)
+        while rd:
+            try:
+                pkt = c.sock.recv(4096, socket.MSG_DONTWAIT)
+                r = parse(pkt)
+            except BlockingIOError:
+                break
+            except ValueError:
+                continue
+            cl = clients.get(r["xid"])
+            if not cl or r["op"] != 2:
+                continue
+            if cl["stage"] == 1 and r["type"] == "OFFER":
+                cl.update(stage=3, offer=r, sent=0.0, tries=0)
+            elif cl["stage"] == 3 and r["type"] in ("ACK", "NAK"):
+                cl["stage"] = 0
+                got += 1
+                print(json.dumps(r, sort_keys=True), flush=True)
+    return 0 if got else 1
+
+
 def common_options(a):
     o = b""
     if a.client_id:
@@ -193,6 +239,7 @@ def main():
     p.add_argument("--arch", type=int, help="option 93 (and 94/97 like a PXE ROM)")
     p.add_argument("--hostname")
     p.add_argument("--max-size", type=int)
+    p.add_argument("--request-ip", help="option 50 in DISCOVER (the address the client would like)")
     p.add_argument("--prl", type=lambda s: [int(x) for x in s.split(",")], default=[1, 3, 6, 12, 15, 28, 42, 66, 67])
     p.add_argument("--timeout", type=float, default=6.0)
     p.add_argument("--src-port", type=int, default=68)
@@ -208,6 +255,10 @@ def main():
         s.add_argument("--server", default="", help="option 54 and unicast destination")
         s.add_argument("--port", type=int, default=67)
         s.add_argument("--no-server-id", action="store_true", help="send to --server but without option 54")
+    s = sub.add_parser("crowd", help="--count clients from MAC prefix -m (first 3 bytes)")
+    s.add_argument("--count", type=int, default=50)
+    s.add_argument("--retry", type=float, default=1.0)
+    s.add_argument("--spread", type=float, default=0.0, help="start the clients evenly over this many seconds")
     s = sub.add_parser("raw")
     s.add_argument("file")
     s.add_argument("--server", default="255.255.255.255")
@@ -217,12 +268,15 @@ def main():
     xid = random.getrandbits(32)
     opts = common_options(a)
     results = []
+    if a.cmd == "crowd":
+        return crowd(c, a, opts)
     if a.cmd == "raw":
         with open(a.file, "rb") as f:
             c.send(f.read(), a.server)
         return 0
     if a.cmd in ("discover", "dora"):
-        got = c.exchange(build(1, a.mac, xid, options=opts), xid, a.timeout, {"OFFER"}, first=not a.all)
+        dopts = opts + (opt(50, socket.inet_aton(a.request_ip)) if a.request_ip else b"")
+        got = c.exchange(build(1, a.mac, xid, options=dopts), xid, a.timeout, {"OFFER"}, first=not a.all)
         results += got
         if a.cmd == "dora" and got:
             off = got[0]
@@ -237,7 +291,10 @@ def main():
             o += opt(50, socket.inet_aton(a.addr))
         if a.server and not a.no_server_id:
             o += opt(54, socket.inet_aton(a.server))
-        dest = a.server if a.server and (a.ciaddr != "0.0.0.0" or a.port != 67 or a.cmd != "request") else "255.255.255.255"
+        # RFC 2131 4.4: DECLINE and INIT-REBOOT/SELECTING REQUESTs are broadcast;
+        # RELEASE, INFORM, RENEW (ciaddr set) and port 4011 requests go to the server.
+        unicast = a.cmd in ("release", "inform") or a.ciaddr != "0.0.0.0" or a.port != 67
+        dest = a.server if a.server and unicast else "255.255.255.255"
         pkt = build(mtype, a.mac, xid, ciaddr=a.ciaddr, options=o)
         if mtype in (4, 7):  # no reply is defined for DECLINE and RELEASE
             c.send(pkt, dest, a.port)
