@@ -57,7 +57,7 @@ restart_labboot() { # SIGNAL
 	LB=$(t_labboot "$S" "$d/conf" "$d/labboot.log.new")
 	cat "$d/labboot.log.new" >>"$d/labboot.log"
 }
-trap 'rc=$?; [ $rc -ne 0 ] && [ -f "$d/labboot.log" ] && { echo "---- labboot log"; cat "$d/labboot.log" "$d/labboot.log.new" 2>/dev/null | tail -80; }; t_cleanup; exit $rc' EXIT
+trap 'rc=$?; set +e; [ $rc -ne 0 ] && [ -f "$d/labboot.log" ] && { echo "---- labboot log"; cat "$d/labboot.log" "$d/labboot.log.new" 2>/dev/null | tail -80; }; t_cleanup; exit $rc' EXIT
 
 # ---- RENEW: udhcpc bound, then SIGUSR1 -> unicast REQUEST from ciaddr ----------
 cat >"$d/udhcpc-hook" <<EOF
