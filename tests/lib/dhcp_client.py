@@ -279,7 +279,17 @@ def main():
         got = c.exchange(build(1, a.mac, xid, options=dopts), xid, a.timeout, {"OFFER"}, first=not a.all)
         results += got
         if a.cmd == "dora" and got:
-            off = got[0]
+            # Beside a proxyDHCP server the first OFFER may carry no address:
+            # wait a moment for the others, take one with an address.
+            if not a.all:
+                got += c.collect(xid, 0.5, {"OFFER"})
+                results[:] = got
+            with_addr = [r for r in got if r["yiaddr"] != "0.0.0.0" and "server_id" in r]
+            if not with_addr:
+                for r in results:
+                    print(json.dumps(r, sort_keys=True))
+                return 1
+            off = with_addr[0]
             o = opts + opt(50, socket.inet_aton(off["yiaddr"])) + opt(54, socket.inet_aton(off["server_id"]))
             results += c.exchange(build(3, a.mac, xid, options=o), xid, a.timeout, {"ACK", "NAK"})
     else:
