@@ -156,7 +156,7 @@ for f in "$d"/labboot.*/store.txt; do [ -f "$f" ] && echo "# labboot store after
 echo
 printf '%-8s %24s %20s %26s\n' server 'sustained DORA/s (<1% lost)' 'peak completed/s' "DO+RA latency @${RATES[0]}/s ms"
 for server in $SERVERS; do printf '%-8s %24s %20s %26s\n' "$server" "${best[$server]}" "${peak[$server]}" "${lat[$server]}"; done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "n/a" }'; }
 for peer in dnsmasq kea; do
 	[[ " $SERVERS " == *" $peer "* && " $SERVERS " == *" labboot "* ]] || continue
 	echo "labboot/$peer: sustained $(ratio "${best[labboot]}" "${best[$peer]}"), peak $(ratio "${peak[labboot]}" "${peak[$peer]}")," \

@@ -7,7 +7,7 @@
 # lists them all. Subnet 198.18.10.0/24.
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
-t_need dhclient dhcpcd busybox unshare sqlite3
+t_need dhclient dhcpcd busybox unshare sqlite3 python3 jq
 NETWORKD=/lib/systemd/systemd-networkd
 
 d=$(t_tmpdir)
@@ -193,6 +193,17 @@ for want in "$NET.11 52:54:00:10:00:01 bound dhc1" "$NET.12 52:54:00:10:00:02 bo
 	check "labboot leases $ip" "$got" "$ip $mac $state $host"
 done
 check "labboot leases count" "$(tail -n +2 "$d/leases.txt" | wc -l)" 5
+
+# ---- a client without a reservation must not take a reserved host's name ---------
+# Its option 12 "dhc1" names the reserved host dhc1; the lease (and the DNS
+# name the lease hook publishes) must not carry it, or any client could
+# hijack dhc1.lab. dnsmasq refuses such names the same way.
+ip netns exec dcE$$ python3 "$ROOT/tests/lib/dhcp_client.py" -i eth0 -m 52:54:00:10:00:98 --hostname dhc1 dora \
+	>"$d/hijack.json" || { echo "FAIL: hostname-claiming client got no lease" >&2; fails=$((fails + 1)); }
+hijack_ip=$(jq -r 'select(.type == "ACK") | .yiaddr' "$d/hijack.json" 2>/dev/null || true)
+check "reply hostname to a client claiming a reserved host's name" \
+	"$(jq -r 'select(.type == "ACK") | .hostname // ""' "$d/hijack.json" 2>/dev/null || true)" ""
+check "lease hostname of a client claiming a reserved host's name" "$(lease_row "${hijack_ip:-0.0.0.0}" | cut -d'|' -f2)" ""
 
 if [ "$fails" -gt 0 ]; then
 	echo "---- labboot log"; cat "$d/labboot.log"
