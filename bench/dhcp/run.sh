@@ -11,9 +11,12 @@
 # /dev/null, dnsmasq runs with --quiet-dhcp and its log to /dev/null, Kea logs
 # warnings to /dev/null. labboot keeps its durability: SQLite WAL with
 # synchronous=FULL, one fsync per batch of up to 32 lease changes, replies
-# only after the commit. dnsmasq never fsyncs its lease file; Kea's memfile
-# appends to its CSV without fsync. dnsmasq runs with --no-ping (it would
-# otherwise ICMP-probe every address it offers, which neither other server does).
+# only after the commit. dnsmasq rewrites its whole lease file and fsyncs it
+# after every lease change (lease_update_file), unbatched: that, not its
+# packet code, bounds its rate here. Kea's memfile appends each lease to its
+# CSV without an fsync: faster, but an ACKed lease can be lost on power loss.
+# dnsmasq runs with --no-ping (it would otherwise ICMP-probe every address it
+# offers, which neither other server does) and --dhcp-lease-max=70000.
 #
 # Usage: bench/dhcp/run.sh [RATES...]     (default: 1000 2000 4000 8000 16000 24000)
 # Env:   PERIOD (seconds per run, 10), CLIENTS (50000), SERVERS ("labboot dnsmasq kea")
