@@ -8,9 +8,17 @@ LABBOOT=${LABBOOT:-$ROOT/build/labboot}
 T_NETNS=()
 T_PIDS=()
 T_DIRS=()
+# PIDs are also kept in a file: t_bg is often called inside $(...), where an
+# array append would be lost and the process would outlive the test.
+T_PIDFILE=$(mktemp /tmp/labboot-test-pids.XXXXXX)
+
+# t_track PID...: kill these processes on exit too (e.g. a daemonized client).
+t_track() { local p; for p in "$@"; do echo "$p" >>"$T_PIDFILE"; done; }
 
 t_cleanup() {
 	local pid ns dir
+	while read -r pid; do T_PIDS+=("$pid"); done <"$T_PIDFILE" 2>/dev/null || true
+	rm -f "$T_PIDFILE"
 	for pid in "${T_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${T_PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -71,26 +79,25 @@ t_client() {
 	ip -n "$ns" link set eth0 up
 }
 
-# t_bg NS LOG cmd...: run a command in a namespace in the background; its
-# PID is in T_LAST_PID (not printed: a $(...) subshell would lose the
-# registration that lets the exit trap stop it).
+# t_bg NS LOG cmd...: run a command in a namespace in the background.
 t_bg() {
 	local ns=$1 log=$2
 	shift 2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	T_LAST_PID=$!
 	T_PIDS+=("$T_LAST_PID")
+	t_track "$T_LAST_PID"
+	echo "$T_LAST_PID"
 }
 
 # t_labboot NS CONF LOG: start labboot serve, wait until it logs "serving".
-# Its PID is in T_LAST_PID and LABBOOT_PID.
 t_labboot() {
 	local ns=$1 conf=$2 log=$3 pid
-	t_bg "$ns" "$log" "$LABBOOT" serve -c "$conf" -v
+	t_bg "$ns" "$log" "$LABBOOT" serve -c "$conf" -v >/dev/null
 	pid=$T_LAST_PID
 	LABBOOT_PID=$pid
 	for _ in $(seq 100); do
-		grep -q "serving" "$log" 2>/dev/null && return 0
+		grep -q "serving" "$log" 2>/dev/null && { echo "$pid"; return 0; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
