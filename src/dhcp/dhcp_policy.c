@@ -381,13 +381,19 @@ static void persist(struct dhcp_reply *out, const struct lease *l, enum dhcp_lea
 	out->event = l->hostname[0] ? ev : DHCP_LEASE_EVENT_NONE;
 }
 
-/* Name the lease carries: the reservation's, else what the client asked. */
-static void lease_hostname(const struct dhcp_rx *rx, const struct host *host, char *out, size_t size)
+/* Name the lease carries: the reservation's, else what the client asked,
+ * unless that is a configured host's name: a stranger must not take over
+ * beta.lab by calling itself beta (dnsmasq refuses such names too). */
+static void lease_hostname(const struct config *cfg, const struct dhcp_rx *rx, const struct host *host,
+			   char *out, size_t size)
 {
-	if (host)
+	if (host) {
 		snprintf(out, size, "%s", host->name);
-	else
-		client_hostname(rx->msg, out, size);
+		return;
+	}
+	client_hostname(rx->msg, out, size);
+	if (out[0] && config_host_by_name(cfg, out))
+		out[0] = '\0';
 }
 
 /* ---- message handlers (RFC 2131 4.3) ----------------------------------- */
@@ -402,7 +408,7 @@ static int on_discover(struct dhcp_policy *p, const struct dhcp_rx *rx, const st
 
 	if (!ip)
 		return 0;
-	lease_hostname(rx, host, name, sizeof(name));
+	lease_hostname(p->cfg, rx, host, name, sizeof(name));
 	lt = lease_time_for(p, rx, n, host);
 	l = lease_table_by_ip(p->leases, (struct in_addr){ htonl(ip) });
 	/* A client rebooting into DISCOVER keeps its bound lease as it is. */
@@ -454,7 +460,7 @@ static int on_request(struct dhcp_policy *p, const struct dhcp_rx *rx, const str
 	}
 	if (!address_acceptable(p, rx, n, nic, ip, &out->why))
 		return nak(p, rx, n, out->why, out);
-	lease_hostname(rx, host, name, sizeof(name));
+	lease_hostname(p->cfg, rx, host, name, sizeof(name));
 	lt = lease_time_for(p, rx, n, host);
 	l = take_lease(p, rx, ip, LEASE_BOUND, rx->now + lt, name);
 	if (!l) {

@@ -50,6 +50,7 @@ struct dhcp_server {
 	struct dhcp_msg msg;              /* scratch, large: not on the stack */
 	struct dhcp_reply batch[DHCP_BATCH];
 	struct ratelimit rl_bad;
+	struct ratelimit rl_silent;
 	unsigned long n_bad;
 	struct { uint8_t mac[6]; uint64_t when_ms; } recent[DHCP_RECENT_NETBOOT];
 	size_t recent_next;
@@ -178,9 +179,17 @@ static void log_exchange(const struct dhcp_iface *ifc, const struct dhcp_msg *m,
 			 out->hostname[0] ? " host " : "", out->hostname,
 			 out->boot_file[0] ? " file " : "", out->boot_file);
 	} else {
-		log_info("dhcp %s: %s %s%s%s: %s", ifc->name, dhcp_msg_type_name(m->type), mac,
-			 out->addr.s_addr ? " " : "", out->addr.s_addr ? format_ipv4(ip, out->addr) : "",
-			 out->why ? out->why : "ignored");
+		char said[128] = "";
+		size_t len;
+		const uint8_t *msg56 = dhcp_msg_option(m, DHCP_OPT_MESSAGE, &len);
+		if (msg56) { /* a client's reason for DECLINE or RELEASE */
+			char esc[100];
+			snprintf(said, sizeof(said), " (client says \"%s\")", log_escape(esc, sizeof(esc), msg56, len));
+		}
+		/* requests we do not answer are what a flood consists of */
+		log_ratelimited(&ifc->srv->rl_silent, LOG_LEVEL_INFO, "dhcp %s: %s %s%s%s: %s%s", ifc->name,
+				dhcp_msg_type_name(m->type), mac, out->addr.s_addr ? " " : "",
+				out->addr.s_addr ? format_ipv4(ip, out->addr) : "", out->why ? out->why : "ignored", said);
 	}
 }
 
@@ -463,6 +472,7 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->loop = loop;
 	srv->st = st;
 	srv->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	srv->rl_silent = (struct ratelimit)RATELIMIT_INIT(10000, 50);
 	if ((r = lease_table_new(&srv->leases)) < 0 || (r = dhcp_policy_new(cfg, srv->leases, &srv->policy)) < 0)
 		goto fail;
 	if ((r = store_lease_foreach(st, load_lease, srv)) < 0)

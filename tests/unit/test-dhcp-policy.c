@@ -142,6 +142,23 @@ static void reservation_ignores_client_id(void **state)
 	assert_string_equal(f->out.lease.hostname, "beta");
 }
 
+static void stranger_cannot_take_a_hosts_name(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt p;
+	size_t len;
+
+	pkt_init(&p, DHCP_DISCOVER, C1, 1);
+	pkt_opt(&p, 12, "Beta", 4);
+	handle(f, &p);
+	assert_string_equal(f->out.hostname, "");
+	assert_null(dhcp_msg_option(&f->reply, 12, &len));
+	pkt_init(&p, DHCP_DISCOVER, C1, 1);
+	pkt_opt(&p, 12, "My_Laptop.example", 17);
+	handle(f, &p);
+	assert_string_equal(f->out.hostname, "mylaptop"); /* one label, DNS characters only */
+}
+
 static void second_nic_gets_its_own_address(void **state)
 {
 	struct fixture *f = *state;
@@ -533,6 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(reservation_ignores_client_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_nic_gets_its_own_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(stranger_cannot_take_a_hosts_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(pool_gives_distinct_stable_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(requested_address_honoured_when_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(nak_for_someone_elses_address, setup, teardown),
