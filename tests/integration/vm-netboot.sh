@@ -16,6 +16,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ns=vmlb$$
 lab_tmpdir dir
 labboot_lab "$ns" "$dir" 1s
+if [ -n "${CAPTURE:-}" ]; then # keep a packet capture of the boots for debugging
+	lab_spawn "$ns" tcpdump -i br0 -s 0 -U -w "$CAPTURE" >/dev/null 2>&1
+fi
 
 declare -A pid
 for mode in $MODES; do
