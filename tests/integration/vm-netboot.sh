@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 . "$ROOT/tests/vm/labboot-lab.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-MODES=${MODES:-bios uefi}
+MODES=${MODES:-bios}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ns=vmlb$$
@@ -20,15 +20,15 @@ if [ -n "${CAPTURE:-}" ]; then # keep a packet capture of the boots for debuggin
 	lab_spawn "$ns" tcpdump -i br0 -s 0 -U -w "$CAPTURE" >/dev/null 2>&1
 fi
 
-declare -A pid
+declare -A vm_pid=()
 for mode in $MODES; do
 	"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 240 \
 		>"$dir/$mode.out" 2>"$dir/$mode.err" &
-	pid[$mode]=$!
+	vm_pid[$mode]=$!
 done
 rc=0
 for mode in $MODES; do
-	wait "${pid[$mode]}" || { rc=1; echo "== $mode failed"; tail -n 30 "$dir/$mode.err" "$dir/$mode.out"; }
+	wait "${vm_pid[$mode]}" || { rc=1; echo "== $mode failed"; tail -n 30 "$dir/$mode.err" "$dir/$mode.out"; }
 done
 [ $rc = 0 ] || { tail -n 40 "$dir/labboot.log"; fail "a VM did not finish its boot"; }
 
@@ -56,5 +56,7 @@ case " $MODES " in *" uefi "*)
 	awk '$1 == "gamma" {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -q " tftp .*snponly.efi" \
 		|| fail "gamma: no TFTP event for snponly.efi" ;;
 esac
-grep -q "ndp br0: told" "$dir/labboot.log" || fail "iPXE's router solicitations went unanswered"
+if [ "${LAB_IPV6:-1}" = 1 ]; then
+	grep -q "ndp br0: told" "$dir/labboot.log" || fail "iPXE's router solicitations went unanswered"
+fi
 echo "ok: every step of each boot is recorded, router solicitations answered"

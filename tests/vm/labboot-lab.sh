@@ -66,7 +66,7 @@ labboot_lab() { # NS DIR [MENU_TIMEOUT]
 	labboot_lab_config "$dir" "$timeout" > "$dir/labboot.conf"
 	lab_up "$ns"
 	# IPv6 on the lab link: iPXE asks for a router; labboot tells it there is none
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+	[ "${LAB_IPV6:-1}" = 1 ] && ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
 		net.ipv6.conf.br0.disable_ipv6=0
 	for ((i = 0; i < 50; i++)); do
 		ip -n "$ns" -6 addr show dev br0 scope link | grep -q fe80 &&
