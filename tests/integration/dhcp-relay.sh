@@ -82,7 +82,7 @@ t_expect_eq "lease" "$("$LABBOOT" leases -c "$d/conf" | awk -v ip="$ip_" '$1 == 
 if timeout 20 ip netns exec "$X" busybox udhcpc -i eth0 -n -q -t 2 -T 2 -s "$d/hook-x" >"$d/other.out" 2>&1; then
 	t_fail "client on a network without a range got a lease: $(cat "$d/other.out")"
 fi
-grep -q "DISCOVER 52:54:00:14:00:01 -: relay from a network without a range" "$d/labboot.log" ||
+grep -q "DISCOVER 52:54:00:14:00:01: relay from a network without a range" "$d/labboot.log" ||
 	{ cat "$d/labboot.log"; t_fail "labboot did not log the unserved relay"; }
 t_ok "relay from 198.18.14.0/24 left unanswered and logged"
 echo PASS
