@@ -90,9 +90,8 @@ labboot_config() {
 	bios = undionly.kpxe
 	efi64 = ipxe.efi
 	image = test
-	# Note: labboot's menu waits menu-timeout (default 5 s) where the
-	# reference boots at once; menu-timeout = 0s made it wait forever
-	# (iPXE "choose --timeout 0") in labboot 0.1.0.
+	# The reference boots without a menu; so does this (0s: no menu).
+	menu-timeout = ${MENU:-0s}
 
 	[image "test"]
 	kernel = vmlinuz
@@ -110,6 +109,10 @@ start_labboot() { # NS DIR: adapter from the server-function interface
 	# The HTTP root of the reference is DIR/www; labboot serves one root.
 	cp -a "$2/tftp/." "$2/www/"
 	labboot_config "$2" "$2/www" >"$2/labboot.conf"
+	# IPv6 on the lab link, so labboot can answer iPXE's router solicitations
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+		net.ipv6.conf.br0.disable_ipv6=0
+	sleep 2 # the bridge's link-local address leaves duplicate address detection
 	serve_labboot "$1" "$2/labboot.conf" "$2/www"
 }
 # ======================================================================
