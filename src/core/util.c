@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
@@ -178,4 +181,13 @@ char *xstrdup(const char *s)
 	if (!d)
 		abort();
 	return d;
+}
+
+int open_beneath(int dir_fd, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
 }

@@ -58,5 +58,9 @@ int split_words_copy(const char *src, char *buf, size_t size, char **tokens, siz
 /* Bounded copy that always terminates; -ENAMETOOLONG if src was cut. */
 int copy_string(char *dst, size_t size, const char *src);
 
+/* Opens a file for reading below dir_fd; "..", absolute paths and symlinks
+ * that would leave the directory fail (openat2 RESOLVE_BENEATH). -errno. */
+int open_beneath(int dir_fd, const char *rel);
+
 /* Strict strdup that aborts on OOM: used only at configuration time. */
 char *xstrdup(const char *s);

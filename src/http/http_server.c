@@ -15,11 +15,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #define HTTP_MAX_CONNECTIONS 1024
@@ -108,7 +106,6 @@ static void base_url(const struct http_server *srv, struct MHD_Connection *c, ch
 
 /* ---- iPXE scripts and the booted callback -------------------------------- */
 
-static int open_beneath(int dir_fd, const char *rel);
 
 /* A host's own script template: a path under the HTTP root, bounded. */
 static int read_template(struct http_server *srv, const char *path, char *buf, size_t size)
@@ -177,16 +174,6 @@ static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connecti
 
 /* ---- files ----------------------------------------------------------------- */
 
-static int open_beneath(int dir_fd, const char *rel)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
 
 static void format_http_date(time_t t, char *out, size_t size)
 {

@@ -13,12 +13,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #define TFTP_MAX_TRANSFERS 1024
 #define TFTP_MAX_RETRIES 5
@@ -64,14 +62,6 @@ static void send_error_to(int sock, const struct sockaddr_in *to, enum tftp_erro
 		sendto(sock, buf, (size_t)n, 0, (const struct sockaddr *)to, to ? sizeof(*to) : 0);
 }
 
-static int open_beneath(int dir_fd, const char *rel)
-{
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
 
 /* The file a client asks for: below the root, else one of Debian's iPXE
  * binaries by name, so a fresh install boots without copying files. */
