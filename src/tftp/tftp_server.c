@@ -20,6 +20,10 @@
 
 #define TFTP_MAX_TRANSFERS 1024
 #define TFTP_MAX_RETRIES 5
+/* A window is sent as one burst: keep it within what a client's default
+ * socket buffer holds, or large blocks times a large window overflow it
+ * and every window waits for a timeout (seen with atftp at 8192 x 16). */
+#define TFTP_MAX_WINDOW_BYTES (64 * 1024)
 
 struct tftp_server;
 
@@ -212,6 +216,10 @@ static void negotiate(struct tftp_server *srv, struct tftp_transfer *t, const st
 {
 	uint32_t blksize = rq->blksize ? MIN(rq->blksize, srv->cfg->tftp_max_blksize) : 0;
 	uint32_t window = rq->windowsize ? MIN(rq->windowsize, srv->cfg->tftp_max_windowsize) : 0;
+	uint32_t per_block = blksize ? blksize : TFTP_BLKSIZE_DEFAULT;
+
+	if (window > 1 && window * per_block > TFTP_MAX_WINDOW_BYTES)
+		window = MAX(1u, TFTP_MAX_WINDOW_BYTES / per_block);
 
 	t->timeout_ms = rq->timeout_s ? rq->timeout_s * 1000 : srv->cfg->tftp_timeout_ms;
 	t->oack_len = 0;
