@@ -50,7 +50,7 @@ get() {
 	[ "$win" -gt 1 ] && opts+=(--option "windowsize $win")
 	rm -f "$d/out"
 	start=$(date +%s.%N)
-	ip netns exec btc$$ timeout 300 atftp "${opts[@]}" -g -r "$f" -l "$d/out" "$S" 69 >/dev/null 2>&1 || { echo fail; return; }
+	ip netns exec btc$$ timeout 60 atftp "${opts[@]}" -g -r "$f" -l "$d/out" "$S" 69 >/dev/null 2>&1 || { echo fail; return; }
 	end=$(date +%s.%N)
 	if [ "$(sha256sum < "$d/out")" != "$(sha256sum < "$d/root/$f")" ]; then echo corrupt; return; fi
 	echo "$(stat -c %s "$d/root/$f") $start $end" | awk '{printf "%.1f", $1 / 1048576 / ($3 - $2)}'
