@@ -41,7 +41,7 @@ void config_set_defaults(struct config *cfg)
 	cfg->http_threads = 2;
 	cfg->boot_menu_timeout_ms = 5000;
 	cfg->boot_ipv6_ra = true;
-	cfg->dns_enable = false; /* until the DNS server lands (issue 4) */
+	cfg->dns_enable = true;
 	cfg->dns_port = 53;
 	cfg->dns_ttl = 60;
 	cfg->dns_cache_size = 4096;
