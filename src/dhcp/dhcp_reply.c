@@ -194,9 +194,13 @@ static void put_boot_options(struct assembly *a, const struct reply_params *rp, 
 		static const uint8_t ipxe_opts[] = { 176, 1, 1 };
 		put(a, DHCP_OPT_IPXE_ENCAP, ipxe_opts, sizeof(ipxe_opts));
 	}
-	/* Long URLs do not fit the file field; option 67 carries them. */
+	/* Long URLs do not fit the file field; option 67 carries them. The
+	 * NUL is sent too: EDK2's PXE and HTTP boot drivers terminate an
+	 * unterminated option 67 in place, overwriting the tag of the option
+	 * after it (OVMF then loses the subnet mask and declines the lease,
+	 * "Lease is denied upon entering bound"). dnsmasq sends it as well. */
 	if (strlen(out->boot_file) >= 128 || requested(a, DHCP_OPT_BOOTFILE) || vendor[0] != 'P')
-		put_str(a, DHCP_OPT_BOOTFILE, out->boot_file);
+		put(a, DHCP_OPT_BOOTFILE, out->boot_file, strlen(out->boot_file) + 1);
 	uuid = dhcp_msg_option(m, DHCP_OPT_UUID, &uuid_len);
 	if (uuid && rp->boot_only && uuid_len == 17)
 		put(a, DHCP_OPT_UUID, uuid, uuid_len); /* PXE 2.1: proxy echoes the client UUID */

@@ -449,8 +449,8 @@ static void pxe_boot_files(void **state)
 	assert_true(dhcp_msg_option_has_prefix(&f->reply, 60, "HTTPClient"));
 	v = dhcp_msg_option(&f->reply, 67, &len);
 	assert_non_null(v);
-	assert_int_equal(len, strlen("http://198.18.0.1/ipxe/snponly.efi"));
-	assert_memory_equal(v, "http://198.18.0.1/ipxe/snponly.efi", len);
+	assert_int_equal(len, sizeof("http://198.18.0.1/ipxe/snponly.efi"));
+	assert_memory_equal(v, "http://198.18.0.1/ipxe/snponly.efi", len); /* with its NUL */
 
 	/* per-host override */
 	pkt_init(&p, DHCP_DISCOVER, BMC, 1);
@@ -464,6 +464,56 @@ static void pxe_boot_files(void **state)
 	handle(f, &p);
 	assert_int_equal(f->reply.file[0], 0);
 	assert_int_equal(f->reply.siaddr.s_addr, 0);
+}
+
+/* What EDK2 (OVMF's PXE and HTTP boot drivers) does to a cached offer: when
+ * option 67's last byte is not NUL, it writes a NUL after the value, over
+ * the tag of the next option. */
+static void edk2_terminate_bootfile(uint8_t *buf, size_t len)
+{
+	size_t i = 240; /* after the magic cookie */
+
+	while (i + 1 < len && buf[i] != 255) {
+		if (buf[i] == 0) {
+			i++;
+			continue;
+		}
+		if (buf[i] == 67 && i + 2 + buf[i + 1] < len && buf[i + 1] > 0 && buf[i + 2 + buf[i + 1] - 1] != 0) {
+			buf[i + 2 + buf[i + 1]] = 0;
+			return;
+		}
+		i += 2 + buf[i + 1];
+	}
+}
+
+/* Every option after the boot file must survive that. */
+static void bootfile_survives_edk2_termination(void **state)
+{
+	struct fixture *f = *state;
+	struct pkt p;
+	struct dhcp_msg edk2;
+	size_t len;
+	const uint8_t *v;
+	uint8_t copy[DHCP_MAX_MSG];
+
+	pkt_init(&p, DHCP_DISCOVER, C1, 1);
+	pkt_opt(&p, 60, "PXEClient:Arch:00007:UNDI:003000", 32);
+	pkt_opt(&p, 93, "\x00\x07", 2);
+	pkt_opt(&p, 55, "\x01\x03\x06\x0c\x0f\x33\x36\x43", 8); /* asks for 67 */
+	handle(f, &p);
+	v = dhcp_msg_option(&f->reply, 67, &len);
+	assert_non_null(v);
+	assert_int_equal(len, sizeof("snponly.efi"));
+	assert_memory_equal(v, "snponly.efi", len);
+
+	assert_true(f->out.len <= sizeof(copy));
+	memcpy(copy, f->out.buf, f->out.len);
+	edk2_terminate_bootfile(copy, f->out.len);
+	assert_int_equal(dhcp_msg_parse(copy, f->out.len, &edk2), 0);
+	assert_non_null(dhcp_msg_option(&edk2, 1, &len));
+	assert_non_null(dhcp_msg_option(&edk2, 3, &len));
+	assert_non_null(dhcp_msg_option(&edk2, 51, &len));
+	assert_memory_equal(copy, f->out.buf, f->out.len); /* nothing to terminate */
 }
 
 static void honours_max_message_size_and_prl(void **state)
@@ -563,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(destinations, setup, teardown),
 		cmocka_unit_test_setup_teardown(relayed_request_uses_relay_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(pxe_boot_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(bootfile_survives_edk2_termination, setup, teardown),
 		cmocka_unit_test_setup_teardown(honours_max_message_size_and_prl, setup, teardown),
 		cmocka_unit_test_setup_teardown(inform_has_no_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(proxy_mode, setup_proxy, teardown),
