@@ -41,6 +41,7 @@ struct tftp_transfer {
 	uint64_t started_ms;
 	uint8_t oack[128];
 	int oack_len;
+	bool asked_tsize;             /* the request carried tsize */
 	uint8_t *buf;                 /* one DATA packet */
 };
 
@@ -100,6 +101,10 @@ static void client_identity(struct tftp_server *srv, struct in_addr ip, uint8_t 
 
 /* ---- transfer lifecycle ---------------------------------------------------- */
 
+/* EDK2 (and PXELINUX) first ask for the file with tsize only to learn its
+ * size, then end that transfer with error 8 after the OACK: not a failure. */
+#define TFTP_SIZE_QUERY "size query"
+
 static void transfer_free(struct tftp_transfer *t, const char *result)
 {
 	struct tftp_server *srv = t->srv;
@@ -107,12 +112,13 @@ static void transfer_free(struct tftp_transfer *t, const char *result)
 	uint8_t macbuf[6], *mac;
 	double secs = (double)(now_monotonic_ms() - t->started_ms) / 1000.0;
 	bool ok = strcmp(result, "ok") == 0;
+	bool probe = strcmp(result, TFTP_SIZE_QUERY) == 0;
 
 	log_info("tftp: %s %s %llu bytes blksize %u windowsize %u %.2f s: %s", format_ipv4(ip, t->peer.sin_addr),
 		 t->path, (unsigned long long)t->x.size, t->x.blksize, t->x.windowsize, secs, result);
 	client_identity(srv, t->peer.sin_addr, &mac, macbuf, host);
-	store_event_add(srv->st, mac, host, ok ? "tftp" : "tftp-error", "%s %llu bytes %.2f s%s%s", t->path,
-			(unsigned long long)t->x.size, secs, ok ? "" : " ", ok ? "" : result);
+	store_event_add(srv->st, mac, host, ok ? "tftp" : probe ? "tftp-size" : "tftp-error", "%s %llu bytes %.2f s%s%s",
+			t->path, (unsigned long long)t->x.size, secs, ok || probe ? "" : " ", ok || probe ? "" : result);
 	for (struct tftp_transfer **pp = &srv->transfers; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -188,7 +194,9 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 			return;
 		}
 		if (reply.op == TFTP_ERROR) {
-			transfer_free(t, reply.error_code == TFTP_EOPTNEG ? "client declined options" : "client aborted");
+			transfer_free(t, reply.error_code != TFTP_EOPTNEG ? "client aborted"
+					 : t->x.acked == 0 && t->asked_tsize ? TFTP_SIZE_QUERY
+					 : "client declined options");
 			return;
 		}
 		switch (tftp_xfer_on_ack(&t->x, reply.block)) {
@@ -223,6 +231,7 @@ static void negotiate(struct tftp_server *srv, struct tftp_transfer *t, const st
 
 	t->timeout_ms = rq->timeout_s ? rq->timeout_s * 1000 : srv->cfg->tftp_timeout_ms;
 	t->oack_len = 0;
+	t->asked_tsize = rq->tsize;
 	if (blksize || window || rq->timeout_s || rq->tsize)
 		t->oack_len = tftp_build_oack(t->oack, sizeof(t->oack), blksize, rq->timeout_s, window, rq->tsize, size);
 	tftp_xfer_init(&t->x, size, blksize ? blksize : TFTP_BLKSIZE_DEFAULT, window ? window : 1, t->oack_len > 0);

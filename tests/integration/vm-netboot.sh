@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A real machine netboots from labboot: QEMU VMs in a private namespace, one
-# with SeaBIOS + QEMU's iPXE ROM, one with OVMF and the NIC ROM off (EDK2's
-# own PXE fetches snponly.efi over TFTP, which then asks again as iPXE),
-# booting at the same time. Each must come up with its reserved address and
+# A real machine netboots from labboot: QEMU VMs in a private namespace,
+# booting at the same time, one per firmware path: SeaBIOS + QEMU's iPXE ROM;
+# OVMF with the NIC ROM off (EDK2's own PXE fetches snponly.efi over TFTP,
+# which then asks again as iPXE); OVMF UEFI HTTP boot (snponly.efi over
+# HTTP, then iPXE again). Each must come up with its reserved address and
 # hostname, download the test file intact and call back; labboot must have
 # recorded every step of both boots.
 set -euo pipefail
@@ -10,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 . "$ROOT/tests/vm/labboot-lab.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-MODES=${MODES:-bios}
+MODES=${MODES:-bios uefi uefi-http}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ns=vmlb$$
@@ -52,9 +53,15 @@ for mode in $MODES; do
 	done
 	echo "$events" | grep -q "last boot: .* up after" || fail "$name: not shown as up"
 done
+host_events() { awk -v h="$1" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts"; }
 case " $MODES " in *" uefi "*)
-	awk '$1 == "gamma" {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -q " tftp .*snponly.efi" \
-		|| fail "gamma: no TFTP event for snponly.efi" ;;
+	host_events gamma | grep -q " tftp .*snponly.efi" || fail "gamma: no TFTP event for snponly.efi"
+	# EDK2 asks for the size first (tsize, then error 8): not an error
+	host_events gamma | grep -q "tftp-error" && fail "gamma: TFTP errors: $(host_events gamma | grep tftp-error)" ;;
+esac
+case " $MODES " in *" uefi-http "*)
+	host_events delta | grep -q " bootloader .*http snponly.efi 200" || fail "delta: no HTTP event for snponly.efi"
+	host_events delta | grep -q " tftp" && fail "delta: UEFI HTTP boot used TFTP" ;;
 esac
 if [ "${LAB_IPV6:-1}" = 1 ]; then
 	grep -q "ndp br0: told" "$dir/labboot.log" || fail "iPXE's router solicitations went unanswered"
