@@ -13,10 +13,7 @@ NETWORKD=/lib/systemd/systemd-networkd
 d=$(t_tmpdir)
 NET=198.18.10
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d")
 [dhcp]
 mode = authoritative
 range = $NET.100 $NET.150
@@ -24,12 +21,6 @@ lease-time = 1h
 router = $NET.1
 dns = $NET.1
 domain = lab
-[tftp]
-enable = no
-[http]
-enable = no
-[dns]
-enable = no
 [host "dhc1"]
 mac = 52:54:00:10:00:01
 ip = $NET.11

@@ -12,22 +12,13 @@ t_need busybox python3
 NET=198.18.16
 d=$(t_tmpdir)
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d")
 [dhcp]
 mode = authoritative
 range = $NET.100 $NET.200
 lease-time = 1h
 router = $NET.1
 probe-time = 300ms
-[tftp]
-enable = no
-[http]
-enable = no
-[dns]
-enable = no
 [host "victim"]
 mac = 52:54:00:16:00:01
 ip = $NET.10

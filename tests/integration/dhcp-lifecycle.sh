@@ -16,22 +16,13 @@ CRASH_CLIENTS=${CRASH_CLIENTS:-30}
 
 d=$(t_tmpdir)
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d")
 [dhcp]
 mode = authoritative
 range = $NET.100 $NET.250
 lease-time = 1h
 router = $NET.1
 probe-time = 500ms
-[tftp]
-enable = no
-[http]
-enable = no
-[dns]
-enable = no
 EOF
 
 S=lcs$$

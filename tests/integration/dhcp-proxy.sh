@@ -17,18 +17,9 @@ NET=198.18.15
 PXE_VC=PXEClient:Arch:00000:UNDI:002001
 d=$(t_tmpdir)
 cat >"$d/proxy.conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d")
 [dhcp]
 mode = proxy
-[tftp]
-enable = no
-[http]
-enable = no
-[dns]
-enable = no
 EOF
 
 S=pxs$$ D=pxd$$

@@ -12,10 +12,7 @@ t_need dhcrelay busybox
 
 d=$(t_tmpdir)
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = 198.18.12.1
-state-dir = $d/state
+$(t_conf_server 198.18.12.1 "$d")
 [dhcp]
 mode = authoritative
 lease-time = 1h
@@ -25,12 +22,6 @@ probe-time = 300ms
 range = 198.18.13.100 198.18.13.150
 router = 198.18.13.1
 domain = remote.lab
-[tftp]
-enable = no
-[http]
-enable = no
-[dns]
-enable = no
 EOF
 
 S=rrs$$ R=rrr$$ C=rrc$$ X=rrx$$

@@ -15,18 +15,11 @@ NET=198.18.53
 UP=198.18.54
 OUT=198.18.55
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d" dns)
 [dhcp]
 mode = off
 range = $NET.100 $NET.200
 domain = lab
-[tftp]
-enable = no
-[http]
-enable = no
 [dns]
 enable = yes
 ttl = 300

@@ -13,10 +13,7 @@ t_need busybox dig unshare
 d=$(t_tmpdir)
 NET=198.18.58
 cat >"$d/conf" <<EOF
-[server]
-interface = br0
-address = $NET.1
-state-dir = $d/state
+$(t_conf_server $NET.1 "$d" dns)
 [dhcp]
 mode = authoritative
 range = $NET.100 $NET.150
@@ -24,10 +21,6 @@ lease-time = 1h
 router = $NET.1
 dns = $NET.1
 domain = lab
-[tftp]
-enable = no
-[http]
-enable = no
 [dns]
 enable = yes
 [host "alpha"]

@@ -111,3 +111,16 @@ t_ok() { echo "ok: $*"; }
 
 # t_expect_eq WHAT GOT WANT
 t_expect_eq() { [ "$2" = "$3" ] || t_fail "$1: got '$2', want '$3'"; t_ok "$1 = $3"; }
+
+# t_conf_server ADDR DIR [SERVICE...]: the start of a test configuration on
+# stdout: [server] on br0 at ADDR with its state in DIR/state, and every
+# service of tftp, http and dns not named switched off. The test appends
+# its [dhcp], [host] and other sections.
+t_conf_server() {
+	local addr=$1 dir=$2 svc
+	shift 2
+	printf '[server]\ninterface = br0\naddress = %s\nstate-dir = %s/state\n' "$addr" "$dir"
+	for svc in tftp http dns; do
+		[[ " $* " == *" $svc "* ]] || printf '[%s]\nenable = no\n' "$svc"
+	done
+}
