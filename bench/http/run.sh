@@ -15,7 +15,8 @@
 # paths in the temp dir); N = labboot's [http] threads = THREADS.
 # Subnet 198.18.40.0/24: labboot .1, nginx .2 (both on br0), client .50.
 #   THREADS=2 SECONDS_PER_RUN=10 CONNS="16 128" CLIENTS="1 16" BIG_MIB=1024 BIG_REPEAT=3 bench/http/run.sh
-#   WRK_LOG=FILE appends every full wrk output (latencies, errors) to FILE
+#   WRK_LOG=FILE appends every full wrk output (latencies, errors) and the
+#   MiB/s of each large-download run to FILE
 set -euo pipefail
 source "$(dirname "$0")/../../tests/lib/common.sh"
 t_need_root
