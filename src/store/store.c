@@ -10,11 +10,33 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+/* Boot events waiting for the writer thread; a full queue makes the caller
+ * wait (the writer drains thousands per transaction). */
+#define STORE_EVENT_QUEUE_MAX 4096
+
+struct event_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t more;      /* writer: events queued or stopping */
+	pthread_cond_t room;      /* producers and flushers: the writer moved on */
+	struct boot_event *ev;    /* STORE_EVENT_QUEUE_MAX slots */
+	struct boot_event *batch; /* the writer's copy of ev */
+	size_t n;
+	uint64_t queued, written; /* counters: a flush waits for written >= queued */
+	bool stopping;
+	pthread_t writer;
+	bool writer_started;
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;     /* recursive: a batch holds it from begin to commit */
 	sqlite3_stmt *lease_put, *lease_del, *lease_by_ip, *lease_by_mac, *event_add;
+	struct event_queue events;
 };
+
+static int events_start(struct store *st);
+static void events_stop(struct store *st);
+static void events_free(struct store *st);
 
 static const char *const migrations[] = {
 	/* 1 */
@@ -149,7 +171,7 @@ int store_open(const char *dir, struct store **ret)
 	/* WAL + synchronous=FULL: a commit is on disk (fsynced) when it returns,
 	 * so an ACK sent after commit survives kill -9 and power loss. */
 	if ((r = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) < 0 ||
-	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0) {
+	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0 || (r = events_start(st)) < 0) {
 		store_close(st);
 		return r;
 	}
@@ -161,6 +183,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	events_stop(st);
+	events_free(st);
 	sqlite3_finalize(st->lease_put);
 	sqlite3_finalize(st->lease_del);
 	sqlite3_finalize(st->lease_by_ip);
@@ -308,39 +332,163 @@ int store_lease_by_mac(struct store *st, const uint8_t mac[6], struct lease *ret
 	return lease_query_one(st, st->lease_by_mac, ret);
 }
 
-int store_event_add(struct store *st, const uint8_t *mac, const char *host, const char *kind,
-		    const char *detail_fmt, ...)
+/* ---- boot events: queued by any thread, written by one ------------------- */
+
+static int event_insert(struct store *st, const struct boot_event *ev)
 {
 	sqlite3_stmt *q = st->event_add;
-	char detail[256];
-	va_list ap;
-	int autocommit, r;
+	int r;
 
-	va_start(ap, detail_fmt);
-	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&st->lock);
-	/* An event on its own is not worth an fsync: with one per HTTP request
-	 * (boot.ipxe, kernel, initrd) the fsync under this lock serialised the
-	 * HTTP threads at a few thousand requests/s. Outside a batch it commits
-	 * with synchronous=NORMAL (WAL: consistent, and durable at the next
-	 * FULL commit or checkpoint); inside a batch it commits with the batch. */
-	autocommit = sqlite3_get_autocommit(st->db);
-	if (autocommit)
-		exec_sql(st, "PRAGMA synchronous=NORMAL");
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)now_realtime_ms());
-	if (mac)
-		sqlite3_bind_blob(q, 2, mac, 6, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, host ? host : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)ev->ts_ms);
+	if (ev->has_mac)
+		sqlite3_bind_blob(q, 2, ev->mac, 6, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, ev->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, ev->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, ev->detail, -1, SQLITE_STATIC);
 	r = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_err(st, "event add");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	if (autocommit)
-		exec_sql(st, "PRAGMA synchronous=FULL");
-	pthread_mutex_unlock(&st->lock);
 	return r;
+}
+
+/* Events are diagnostics, one per HTTP request or TFTP transfer: written
+ * in one transaction per batch with synchronous=NORMAL (WAL: consistent,
+ * durable at the next FULL commit or checkpoint), so neither an fsync nor
+ * the store lock is on the request path. Leases keep synchronous=FULL. */
+static void events_write(struct store *st, const struct boot_event *ev, size_t n)
+{
+	pthread_mutex_lock(&st->lock);
+	exec_sql(st, "PRAGMA synchronous=NORMAL");
+	if (exec_sql(st, "BEGIN IMMEDIATE") == 0) {
+		for (size_t i = 0; i < n; i++)
+			event_insert(st, &ev[i]);
+		if (exec_sql(st, "COMMIT") < 0)
+			exec_sql(st, "ROLLBACK");
+	}
+	exec_sql(st, "PRAGMA synchronous=FULL");
+	pthread_mutex_unlock(&st->lock);
+}
+
+static void *event_writer(void *arg)
+{
+	struct store *st = arg;
+	struct event_queue *eq = &st->events;
+	size_t n;
+
+	pthread_mutex_lock(&eq->lock);
+	for (;;) {
+		while (eq->n == 0 && !eq->stopping)
+			pthread_cond_wait(&eq->more, &eq->lock);
+		if (eq->n == 0)
+			break; /* stopping, nothing left */
+		n = eq->n;
+		memcpy(eq->batch, eq->ev, n * sizeof(*eq->batch));
+		eq->n = 0;
+		pthread_mutex_unlock(&eq->lock);
+		events_write(st, eq->batch, n);
+		pthread_mutex_lock(&eq->lock);
+		eq->written += n;
+		pthread_cond_broadcast(&eq->room);
+	}
+	pthread_mutex_unlock(&eq->lock);
+	return NULL;
+}
+
+static int events_start(struct store *st)
+{
+	struct event_queue *eq = &st->events;
+
+	pthread_mutex_init(&eq->lock, NULL);
+	pthread_cond_init(&eq->more, NULL);
+	pthread_cond_init(&eq->room, NULL);
+	eq->ev = malloc(STORE_EVENT_QUEUE_MAX * sizeof(*eq->ev));
+	eq->batch = malloc(STORE_EVENT_QUEUE_MAX * sizeof(*eq->batch));
+	if (!eq->ev || !eq->batch)
+		return -ENOMEM;
+	if (pthread_create(&eq->writer, NULL, event_writer, st) != 0)
+		return -EAGAIN;
+	eq->writer_started = true;
+	return 0;
+}
+
+/* Writes what is queued, then stops the writer. */
+static void events_stop(struct store *st)
+{
+	struct event_queue *eq = &st->events;
+
+	if (!eq->writer_started)
+		return;
+	pthread_mutex_lock(&eq->lock);
+	eq->stopping = true;
+	pthread_cond_signal(&eq->more);
+	pthread_mutex_unlock(&eq->lock);
+	pthread_join(eq->writer, NULL);
+	eq->writer_started = false;
+}
+
+static void events_free(struct store *st)
+{
+	struct event_queue *eq = &st->events;
+
+	if (!eq->ev && !eq->batch)
+		return;
+	pthread_cond_destroy(&eq->room);
+	pthread_cond_destroy(&eq->more);
+	pthread_mutex_destroy(&eq->lock);
+	free(eq->ev);
+	free(eq->batch);
+	eq->ev = eq->batch = NULL;
+}
+
+void store_event_flush(struct store *st)
+{
+	struct event_queue *eq = &st->events;
+	uint64_t target;
+
+	if (!eq->writer_started)
+		return;
+	pthread_mutex_lock(&eq->lock);
+	target = eq->queued;
+	while (eq->written < target)
+		pthread_cond_wait(&eq->room, &eq->lock);
+	pthread_mutex_unlock(&eq->lock);
+}
+
+int store_event_add(struct store *st, const uint8_t *mac, const char *host, const char *kind,
+		    const char *detail_fmt, ...)
+{
+	struct event_queue *eq = &st->events;
+	struct boot_event ev = { .ts_ms = now_realtime_ms() };
+	va_list ap;
+
+	va_start(ap, detail_fmt);
+	vsnprintf(ev.detail, sizeof(ev.detail), detail_fmt, ap);
+	va_end(ap);
+	if (mac) {
+		memcpy(ev.mac, mac, 6);
+		ev.has_mac = true;
+	}
+	snprintf(ev.host, sizeof(ev.host), "%s", host ? host : "");
+	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
+	if (!eq->writer_started) {
+		int r;
+		pthread_mutex_lock(&st->lock);
+		r = event_insert(st, &ev);
+		pthread_mutex_unlock(&st->lock);
+		return r;
+	}
+	pthread_mutex_lock(&eq->lock);
+	while (eq->n == STORE_EVENT_QUEUE_MAX && !eq->stopping)
+		pthread_cond_wait(&eq->room, &eq->lock);
+	if (eq->n == STORE_EVENT_QUEUE_MAX) { /* stopping and full: too late */
+		pthread_mutex_unlock(&eq->lock);
+		return -ESHUTDOWN;
+	}
+	eq->ev[eq->n++] = ev;
+	eq->queued++;
+	pthread_cond_signal(&eq->more);
+	pthread_mutex_unlock(&eq->lock);
+	return 0;
 }
 
 int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
@@ -349,6 +497,7 @@ int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
 	sqlite3_stmt *q;
 	int r = 0, s;
 
+	store_event_flush(st); /* what this process queued is part of the answer */
 	pthread_mutex_lock(&st->lock);
 	if (sqlite3_prepare_v2(st->db,
 			       mac ? "SELECT id, ts, mac, host, kind, detail FROM events WHERE mac = ?1 AND ts >= ?2 ORDER BY id"

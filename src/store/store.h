@@ -1,5 +1,6 @@
 /* Persistent state in SQLite (WAL): leases, boot events. Every function is
- * safe to call from any thread (one connection behind a recursive mutex);
+ * safe to call from any thread (one connection behind a recursive mutex;
+ * boot events go through a queue and a writer thread);
  * store_begin()/store_commit() bracket a batch that becomes durable (fsync)
  * at commit, before any reply that depends on it is sent. */
 #pragma once
@@ -61,8 +62,13 @@ struct boot_event {
 	char kind[32];
 	char detail[256];
 };
+/* Queues the event (timestamped now) for the store's writer thread, which
+ * commits queued events in batches; it is in the database within
+ * milliseconds, and store_event_foreach() and store_close() wait for it. */
 int store_event_add(struct store *st, const uint8_t *mac, const char *host, const char *kind,
 		    const char *detail_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Returns once every event queued before the call is written. */
+void store_event_flush(struct store *st);
 typedef int (*store_event_fn)(const struct boot_event *ev, void *userdata);
 /* Events of one MAC (mac != NULL) or of all, oldest first, since since_ms. */
 int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
