@@ -205,7 +205,7 @@ static const char *file_event_kind(const char *rel)
 	return NULL;
 }
 
-static void record_file_event(struct http_server *srv, struct MHD_Connection *c, const char *rel,
+static void record_file_event(struct http_server *srv, struct MHD_Connection *c, const char *rel, bool head,
 			      unsigned status, uint64_t bytes)
 {
 	const char *kind = file_event_kind(rel);
@@ -215,8 +215,9 @@ static void record_file_event(struct http_server *srv, struct MHD_Connection *c,
 	if (!kind || !identify_client(srv, c, mac))
 		return;
 	h = config_host_by_mac(srv->cfg, mac, NULL);
-	store_event_add(srv->st, mac, h ? h->name : "", kind, "http %s %u %llu bytes", rel, status,
-			(unsigned long long)bytes);
+	/* EDK2's HTTP boot asks for the size with HEAD before the GET */
+	store_event_add(srv->st, mac, h ? h->name : "", kind, "http%s %s %u %llu bytes", head ? " HEAD" : "", rel,
+			status, head ? 0ULL : (unsigned long long)bytes);
 }
 
 /* A machine that fails to fetch a boot file: its timeline shows why. */
@@ -233,7 +234,8 @@ static void record_file_error(struct http_server *srv, struct MHD_Connection *c,
 	log_warn("http: %s: %s %u", format_ipv4(ip, peer_addr(c)), rel, status);
 }
 
-static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection *c, int dir_fd, const char *url_path)
+static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection *c, int dir_fd, const char *url_path,
+				  bool head)
 {
 	char rel[1024], date[64], range_hdr[96], ip[16];
 	uint64_t start = 0, end = 0;
@@ -301,7 +303,7 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
-	record_file_event(srv, c, rel, status, sb.st_size ? end - start + 1 : 0);
+	record_file_event(srv, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
 	return ret;
 }
 
@@ -335,8 +337,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strncmp(url, "/ipxe/", 6) == 0)
-		return serve_file(srv, c, srv->ipxe_fd, url + 5);
-	return serve_file(srv, c, srv->root_fd, url);
+		return serve_file(srv, c, srv->ipxe_fd, url + 5, head);
+	return serve_file(srv, c, srv->root_fd, url, head);
 }
 
 static int open_dir(const char *path, const char *what)
