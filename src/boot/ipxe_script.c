@@ -53,18 +53,28 @@ static const struct image *target_image(const struct boot_target *t)
 	return name ? config_image_by_name(t->cfg, name) : NULL;
 }
 
+static void expand(struct out *o, const struct boot_target *t, const char *tmpl, bool in_cmdline);
+
+/* Command line pieces may use the template variables too (a root
+ * filesystem at {{url}}/images/..., a per-host {{hostname}}). */
+static void emit_arg(struct out *o, const struct boot_target *t, const char *arg)
+{
+	if (!arg)
+		return;
+	expand(o, t, arg, true);
+	emit(o, " ");
+}
+
 static void emit_cmdline(struct out *o, const struct boot_target *t, const struct image *img)
 {
 	char mac[18];
 
 	for (size_t i = 0; i < img->n_initrds; i++)
 		emit(o, "initrd=%s ", basename_of(img->initrds[i])); /* EFI stub needs it */
-	if (img->cmdline)
-		emit(o, "%s ", img->cmdline);
-	if (t->cfg->boot_kernel_args)
-		emit(o, "%s ", t->cfg->boot_kernel_args);
-	if (t->host && t->host->kernel_args)
-		emit(o, "%s ", t->host->kernel_args);
+	emit_arg(o, t, img->cmdline);
+	emit_arg(o, t, t->cfg->boot_kernel_args);
+	if (t->host)
+		emit_arg(o, t, t->host->kernel_args);
 	if (t->host)
 		emit(o, "hostname=%s ", t->host->name);
 	emit(o, "labboot.booted=%s/booted?mac=%s", t->base_url, format_mac(mac, t->mac));
@@ -172,8 +182,10 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	return o.overflow ? -ENOSPC : (int)o.len;
 }
 
-/* {{name}} in a user's script template; unknown names stay as they are. */
-static void emit_variable(struct out *o, const struct boot_target *t, const char *name, size_t len)
+/* {{name}} in a user's script template or a command line; unknown names
+ * stay as they are, and so does {{cmdline}} inside a command line. */
+static void emit_variable(struct out *o, const struct boot_target *t, const char *name, size_t len,
+			  bool in_cmdline)
 {
 	const struct image *img = target_image(t);
 	char mac[18], ip[16];
@@ -193,39 +205,45 @@ static void emit_variable(struct out *o, const struct boot_target *t, const char
 		emit_url(o, t, img->kernel);
 	else if (IS("initrd") && img && img->n_initrds)
 		emit_url(o, t, img->initrds[0]);
-	else if (IS("cmdline") && img)
+	else if (IS("cmdline") && img && !in_cmdline)
 		emit_cmdline(o, t, img);
-	else if (!IS("kernel") && !IS("initrd") && !IS("cmdline"))
+	else if (!IS("kernel") && !IS("initrd") && (!IS("cmdline") || in_cmdline))
 		emit(o, "{{%.*s}}", (int)len, name);
 #undef IS
+}
+
+static void expand(struct out *o, const struct boot_target *t, const char *tmpl, bool in_cmdline)
+{
+	const char *p = tmpl;
+
+	while (*p && !o->overflow) {
+		const char *open = strstr(p, "{{"), *close;
+		if (!open) {
+			emit(o, "%s", p);
+			break;
+		}
+		close = strstr(open + 2, "}}");
+		if (!close) {
+			emit(o, "%s", p);
+			break;
+		}
+		emit(o, "%.*s", (int)(open - p), p);
+		const char *name = open + 2;
+		size_t len = (size_t)(close - name);
+		while (len && *name == ' ') { name++; len--; }
+		while (len && name[len - 1] == ' ') len--;
+		emit_variable(o, t, name, len, in_cmdline);
+		p = close + 2;
+	}
 }
 
 int ipxe_template_render(const struct boot_target *t, const char *tmpl, char *buf, size_t size)
 {
 	struct out o = { .buf = buf, .size = size };
-	const char *p = tmpl;
 
 	if (size == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
-	while (*p && !o.overflow) {
-		const char *open = strstr(p, "{{"), *close;
-		if (!open) {
-			emit(&o, "%s", p);
-			break;
-		}
-		close = strstr(open + 2, "}}");
-		if (!close) {
-			emit(&o, "%s", p);
-			break;
-		}
-		emit(&o, "%.*s", (int)(open - p), p);
-		const char *name = open + 2;
-		size_t len = (size_t)(close - name);
-		while (len && *name == ' ') { name++; len--; }
-		while (len && name[len - 1] == ' ') len--;
-		emit_variable(&o, t, name, len);
-		p = close + 2;
-	}
+	expand(&o, t, tmpl, false);
 	return o.overflow ? -ENOSPC : (int)o.len;
 }

@@ -16,10 +16,13 @@ static const char *CONF =
 	"[image \"live\"]\nkernel = images/live/vmlinuz\ninitrd = images/live/initrd.img\n"
 	"initrd = http://other/extra.cpio\ncmdline = boot=live quiet\n"
 	"[image \"rescue\"]\nkernel = http://mirror/rescue/linux\n"
+	"[image \"net\"]\nkernel = images/net/vmlinuz\n"
+	"cmdline = fetch={{url}}/images/net/root.squashfs name={{ hostname }} {{cmdline}} {{nope}}\n"
 	"[host \"beta\"]\nmac = 52:54:00:00:00:01\nip = 198.18.0.12\n"
 	"[host \"kiosk\"]\nmac = 52:54:00:00:00:02\nmenu = none\nimage = rescue\nkernel-args = nomodeset\n"
 	"[host \"disk\"]\nmac = 52:54:00:00:00:03\nmenu-default = local\n"
 	"[host \"tester\"]\nmac = 52:54:00:00:00:04\nmenu-default = memtest\n"
+	"[host \"netroot\"]\nmac = 52:54:00:00:00:05\nimage = net\nkernel-args = mac={{mac}}\n"
 	"[entry \"memtest\"]\ntitle = Memory test\nrun = kernel http://x/memtest\nrun = boot\n";
 
 static struct config *cfg;
@@ -43,6 +46,15 @@ static int render(const char *host, const uint8_t last)
 	struct boot_target t = { .cfg = cfg, .host = host ? config_host_by_name(cfg, host) : NULL,
 				 .mac = { 0x52, 0x54, 0, 0, 0, last }, .base_url = "http://198.18.0.1" };
 	return ipxe_script_render(&t, buf, sizeof(buf));
+}
+
+/* Variables in command lines; {{cmdline}} does not recurse there. */
+static void cmdline_variables(void **state)
+{
+	assert_true(render("netroot", 5) > 0);
+	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/net/vmlinuz "
+				    "fetch=http://198.18.0.1/images/net/root.squashfs name=netroot {{cmdline}} {{nope}} "
+				    "console=ttyS0 mac=52:54:00:00:00:05 hostname=netroot "));
 }
 
 static void default_menu_boots_image_after_timeout(void **state)
@@ -120,6 +132,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_menu_boots_image_after_timeout),
+		cmocka_unit_test(cmdline_variables),
 		cmocka_unit_test(menu_none_goes_straight_to_the_image),
 		cmocka_unit_test(host_default_entry),
 		cmocka_unit_test(unknown_machine_gets_the_default_image_without_a_name),
