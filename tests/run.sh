@@ -49,7 +49,7 @@ for f in "$FUZZ_BUILD"/fuzz-*; do
 	corpus="fuzz/corpus/$name"
 	work=$(mktemp -d)
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-	run_one "fuzz/$name" "$f" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -rss_limit_mb=1024 "$work"
+	run_one "fuzz/$name" "$f" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -rss_limit_mb=1024 -close_fd_mask=2 "$work"
 	rm -rf "$work"
 done
 
