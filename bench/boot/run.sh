@@ -11,6 +11,7 @@
 #   CAPTURE=1 bench/boot/run.sh           # also measure the DHCP/IPv6 waits
 #   LABBOOT=build/labboot bench/boot/run.sh   # then the same with labboot
 #   ONLY=labboot LABBOOT=... bench/boot/run.sh  # labboot alone
+#   EFI64=snponly.efi ONLY=labboot ...  # labboot's default UEFI loader (the reference has ipxe.efi)
 #
 # Each server gets a fresh namespace; the VMs boot one after another (a
 # boot under TCG takes a whole core, parallel runs would skew the times).
@@ -88,7 +89,7 @@ labboot_config() {
 
 	[boot]
 	bios = undionly.kpxe
-	efi64 = ipxe.efi
+	efi64 = ${EFI64:-ipxe.efi}
 	image = test
 	# The reference boots without a menu; so does this (0s: no menu).
 	menu-timeout = ${MENU:-0s}
