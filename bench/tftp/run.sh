@@ -2,29 +2,34 @@
 # TFTP throughput: labboot against tftpd-hpa and dnsmasq on the same files
 # in one run, same namespace layout, integrity checked (sha256). Plain
 # lock-step (windowsize 1) and windowed (RFC 7440, where the server has it)
-# at blksize 1468 and 8192; then the same with 1% loss on the client side
-# (nftables, as netem is not in this kernel); then CLIENTS clients at once,
-# each in its own namespace (a rack booting together). Prints MB/s (MiB/s)
-# and ratios. Every server's start is checked (it must be alive and bound
-# to port 69, else its log is shown and the run fails), every transfer is
-# bounded by a timeout, and everything is removed on exit.
+# at blksize 1468 and 8192; CLIENTS clients at once, each in its own
+# namespace (a rack booting together); then 1% loss on the client side
+# (nftables, as netem is not in this kernel). Prints MB/s (MiB/s) and ratios.
+# The three servers run side by side on their own addresses and every cell
+# is measured in turn, server after server, so that a machine that gets busy
+# meanwhile slows all columns alike. Every server's start is checked (alive
+# and bound to port 69, else its status and log are shown and the run
+# fails), every transfer is bounded by a timeout, everything is removed on
+# exit.
 #   SIZES="16 64" (MiB)   LOSS_SIZE=4 (MiB, lock-step at 1% loss is slow)
-#   REPEAT=3 (median of N runs per cell)   LOSS_REPEAT=1   CLIENTS=8
-#   SERVERS="labboot tftpd-hpa dnsmasq"
+#   REPEAT=3 (median of N runs per cell)   LOSS_REPEAT=3   CLIENTS=8
+#   SERVERS="labboot tftpd-hpa dnsmasq"   LOSS=0 (skip the loss rows)
 source "$(dirname "$0")/../../tests/lib/common.sh"
 t_need_root
 t_need atftp in.tftpd dnsmasq nft ss setpriv sha256sum
 SIZES=${SIZES:-16 64}
 LOSS_SIZE=${LOSS_SIZE:-4}
 REPEAT=${REPEAT:-3}
-LOSS_REPEAT=${LOSS_REPEAT:-1}
+LOSS_REPEAT=${LOSS_REPEAT:-3}
 CLIENTS=${CLIENTS:-8}
 TIMEOUT=${TIMEOUT:-60}            # seconds per transfer
-LOSS_TIMEOUT=${LOSS_TIMEOUT:-300} # lock-step at 1% loss: ~1 s per lost block
+LOSS_TIMEOUT=${LOSS_TIMEOUT:-300} # lock-step at 1% loss: up to ~1 s per lost block
 read -r -a servers <<<"${SERVERS:-labboot tftpd-hpa dnsmasq}"
 # tftpd-hpa and dnsmasq serve as this user (both default to nobody); it must
 # be able to read the files.
 SRV_USER=nobody
+declare -A ADDR=([labboot]=198.18.30.1 [tftpd-hpa]=198.18.30.2 [dnsmasq]=198.18.30.3)
+declare -A LOG SRV_PID
 
 d=$(t_tmpdir)
 # mktemp -d makes $d 0700: dnsmasq, once it is nobody, opens files by their
@@ -46,7 +51,7 @@ mkdir -p "$d/out"
 cat >"$d/conf" <<C
 [server]
 interface = br0
-address = 198.18.30.1
+address = ${ADDR[labboot]}
 state-dir = $d/state
 [dhcp]
 mode = off
@@ -59,6 +64,8 @@ root = $d/root
 C
 lab=bt$$
 t_lab "$lab" 198.18.30
+ip -n "$lab" addr add "${ADDR[tftpd-hpa]}/24" dev br0
+ip -n "$lab" addr add "${ADDR[dnsmasq]}/24" dev br0
 clients=()
 for i in $(seq 0 "$CLIENTS"); do # client 0 for the single-client rows
 	t_client "$lab" "btc$$-$i"
@@ -66,93 +73,91 @@ for i in $(seq 0 "$CLIENTS"); do # client 0 for the single-client rows
 	clients+=("btc$$-$i")
 done
 C0=${clients[0]}
-S=198.18.30.1
 
 # ---- servers ------------------------------------------------------------------
-
-SRV_PID=
-SRV_NAME=
-srv_log() { case $1 in labboot) echo "$d/labboot.log" ;; tftpd-hpa) echo "$d/hpa.log" ;; dnsmasq) echo "$d/dnsmasq.log" ;; esac; }
 
 # Why a server that died at start did. tftpd-hpa logs only to syslog (there
 # is no /dev/log here, so its messages are lost): read its status.
 explain_exit() { # name status
 	case "$1 $2" in
-	"tftpd-hpa 66") echo "EX_NOINPUT: cannot chdir to the --secure root, or cannot resolve --address (getaddrinfo with AI_ADDRCONFIG fails when the namespace has no non-loopback IPv4 address)" ;;
+	"tftpd-hpa 66") echo "EX_NOINPUT: cannot chdir to the --secure root, or cannot resolve --address (getaddrinfo with AI_ADDRCONFIG fails while the namespace has no non-loopback IPv4 address)" ;;
 	"tftpd-hpa 67") echo "EX_NOUSER: no user '$SRV_USER' (--user)" ;;
 	"tftpd-hpa 71") echo "EX_OSERR: bind failed (port 69 taken, or address not local)" ;;
 	"tftpd-hpa 64") echo "EX_USAGE: bad option" ;;
 	"dnsmasq 2") echo "network error (port 69 taken, or address not local)" ;;
 	"dnsmasq 3") echo "file error (TFTP root not accessible to the user it runs as)" ;;
-	*) echo "see the log above" ;;
+	*) echo "see its log" ;;
 	esac
 }
 
-# check_started NAME: alive and bound to $S:69 within 5 s, else show why and fail.
+# check_started NAME: alive and bound to its address, port 69, within 5 s,
+# else show why and fail.
 check_started() {
-	local name=$1 rc
+	local name=$1 pid=${SRV_PID[$1]} rc
 	for _ in $(seq 50); do
-		if ! kill -0 "$SRV_PID" 2>/dev/null; then
+		if ! kill -0 "$pid" 2>/dev/null; then
 			rc=0
-			wait "$SRV_PID" || rc=$?
+			wait "$pid" || rc=$?
 			echo "FAIL: $name exited at start with status $rc: $(explain_exit "$name" "$rc")" >&2
-			echo "--- $(srv_log "$name"):" >&2
-			cat "$(srv_log "$name")" >&2
+			echo "--- ${LOG[$name]}:" >&2
+			cat "${LOG[$name]}" >&2
 			exit 1
 		fi
-		ip netns exec "$lab" ss -Hlun "sport = :69" | grep -qF "$S:69" && return 0
+		ip netns exec "$lab" ss -Hlun "sport = :69" | grep -qF "${ADDR[$name]}:69" && return 0
 		sleep 0.1
 	done
-	echo "FAIL: $name is running but not bound to $S:69 after 5 s" >&2
-	cat "$(srv_log "$name")" >&2
+	echo "FAIL: $name is running but not bound to ${ADDR[$name]}:69 after 5 s" >&2
+	cat "${LOG[$name]}" >&2
 	exit 1
 }
 
 start_server() { # name
-	local log
-	log=$(srv_log "$1")
-	SRV_NAME=$1
+	local a=${ADDR[$1]}
+	LOG[$1]=$d/$1.log
 	case $1 in
 	labboot)
-		t_labboot "$lab" "$d/conf" "$log" >/dev/null
-		SRV_PID=$LABBOOT_PID ;;
+		t_labboot "$lab" "$d/conf" "${LOG[$1]}" >/dev/null
+		SRV_PID[$1]=$LABBOOT_PID ;;
 	tftpd-hpa)
-		t_bg "$lab" "$log" in.tftpd --foreground --listen --user "$SRV_USER" --address "$S:69" \
+		t_bg "$lab" "${LOG[$1]}" in.tftpd --foreground --listen --user "$SRV_USER" --address "$a:69" \
 			--secure "$d/root" >/dev/null
-		SRV_PID=$T_LAST_PID ;;
+		SRV_PID[$1]=$T_LAST_PID ;;
 	dnsmasq)
-		t_bg "$lab" "$log" dnsmasq --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$d/root" \
-			--user="$SRV_USER" --listen-address="$S" --bind-interfaces --keep-in-foreground \
+		t_bg "$lab" "${LOG[$1]}" dnsmasq --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$d/root" \
+			--user="$SRV_USER" --listen-address="$a" --bind-interfaces --keep-in-foreground \
 			--log-facility=- --pid-file="$d/dnsmasq.pid" >/dev/null
-		SRV_PID=$T_LAST_PID ;;
+		SRV_PID[$1]=$T_LAST_PID ;;
+	*) t_fail "unknown server $1" ;;
 	esac
 	check_started "$1"
 }
 
-# stop_server: it must still be alive (a server dying mid-run fails the run).
-stop_server() {
+# check_alive NAME: a server that died during the run fails it.
+check_alive() {
 	local rc=0
-	if ! kill -0 "$SRV_PID" 2>/dev/null; then
-		wait "$SRV_PID" || rc=$?
-		echo "FAIL: $SRV_NAME died during the run (status $rc)" >&2
-		tail -n 20 "$(srv_log "$SRV_NAME")" >&2
-		exit 1
-	fi
-	kill "$SRV_PID"
-	wait "$SRV_PID" || true
-	SRV_PID=
+	kill -0 "${SRV_PID[$1]}" 2>/dev/null && return 0
+	wait "${SRV_PID[$1]}" || rc=$?
+	echo "FAIL: $1 died during the run (status $rc)" >&2
+	tail -n 20 "${LOG[$1]}" >&2
+	exit 1
+}
+
+stop_server() { # name
+	check_alive "$1"
+	kill "${SRV_PID[$1]}"
+	wait "${SRV_PID[$1]}" || true
 }
 
 # ---- clients ------------------------------------------------------------------
 
-# fetch NS FILE BLKSIZE WINDOW OUT TIMEOUT: one atftp transfer, integrity checked.
-# Prints nothing on success, else fail/timeout/corrupt.
+# fetch NS SERVER FILE BLKSIZE WINDOW OUT TIMEOUT: one atftp transfer,
+# integrity checked. Prints nothing on success, else fail/timeout/corrupt.
 fetch() {
-	local ns=$1 f=$2 blk=$3 win=$4 out=$5 tmo=$6 rc=0
+	local ns=$1 a=${ADDR[$2]} f=$3 blk=$4 win=$5 out=$6 tmo=$7 rc=0
 	local opts=(--option "blksize $blk")
 	[ "$win" -gt 1 ] && opts+=(--option "windowsize $win")
 	rm -f "$out"
-	ip netns exec "$ns" timeout "$tmo" atftp "${opts[@]}" -g -r "$f" -l "$out" "$S" 69 >"$out.log" 2>&1 || rc=$?
+	ip netns exec "$ns" timeout "$tmo" atftp "${opts[@]}" -g -r "$f" -l "$out" "$a" 69 >"$out.log" 2>&1 || rc=$?
 	if [ "$rc" = 124 ]; then echo timeout
 	elif [ "$rc" != 0 ]; then echo fail
 	elif [ "$(sum "$out")" != "${SUM[$f]}" ]; then echo corrupt
@@ -164,27 +169,47 @@ now_ns() { date +%s%N; }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'; }
 median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : sprintf("%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-# measure N FILE BLKSIZE WINDOW REPEAT TIMEOUT -> aggregate MB/s (median of REPEAT
-# runs), or the first failure. N clients start together, each in its own namespace.
-measure() {
-	local n=$1 f=$2 blk=$3 win=$4 rep=$5 tmo=$6 size r i t0 t1 bad vals=() pids
+# once N SERVER FILE BLKSIZE WINDOW TIMEOUT -> aggregate MB/s of N clients that
+# start together, each in its own namespace, or the first failure.
+once() {
+	local n=$1 srv=$2 f=$3 blk=$4 win=$5 tmo=$6 size i t0 t1 bad pids=()
 	size=$(stat -c %s "$d/root/$f")
-	for r in $(seq "$rep"); do
-		pids=()
-		t0=$(now_ns)
-		for i in $(seq 0 $((n - 1))); do
-			fetch "${clients[$i]}" "$f" "$blk" "$win" "$d/out/$i" "$tmo" >"$d/out/$i.res" &
-			pids+=($!)
-		done
-		wait "${pids[@]}"
-		t1=$(now_ns)
-		for i in $(seq 0 $((n - 1))); do
-			bad=$(cat "$d/out/$i.res")
-			[ -z "$bad" ] || { echo "$bad"; return; }
-		done
-		vals+=("$(mbps $((n * size)) $((t1 - t0)))")
+	t0=$(now_ns)
+	for i in $(seq 0 $((n - 1))); do
+		fetch "${clients[$i]}" "$srv" "$f" "$blk" "$win" "$d/out/$i" "$tmo" >"$d/out/$i.res" &
+		pids+=($!)
 	done
-	echo "${vals[*]}" | median
+	wait "${pids[@]}"
+	t1=$(now_ns)
+	for i in $(seq 0 $((n - 1))); do
+		bad=$(cat "$d/out/$i.res")
+		[ -z "$bad" ] || { echo "$bad"; return; }
+	done
+	mbps $((n * size)) $((t1 - t0))
+}
+
+declare -A R
+# row LABEL N FILE BLKSIZE WINDOW REPEAT TIMEOUT: REPEAT rounds, each server
+# once per round (the order rotates), then each server's median.
+row() {
+	local label=$1 n=$2 f=$3 blk=$4 win=$5 rep=$6 tmo=$7 r k srv v
+	declare -A vals=() bad=()
+	for r in $(seq "$rep"); do
+		for k in "${!servers[@]}"; do
+			srv=${servers[$(((k + r) % ${#servers[@]}))]}
+			[ -n "${bad[$srv]:-}" ] && continue
+			v=$(once "$n" "$srv" "$f" "$blk" "$win" "$tmo")
+			case $v in [0-9]*) vals[$srv]+=" $v" ;; *) bad[$srv]=$v ;; esac
+		done
+	done
+	for srv in "${servers[@]}"; do
+		check_alive "$srv"
+		if [ -n "${bad[$srv]:-}" ]; then R["$srv $label"]=${bad[$srv]}
+		else R["$srv $label"]=$(echo "${vals[$srv]# }" | median); fi
+	done
+	printf '   %-22s' "$label" >&2
+	for srv in "${servers[@]}"; do printf ' %s %s' "$srv" "${R["$srv $label"]}" >&2; done
+	echo >&2
 }
 
 loss_on() {
@@ -198,44 +223,40 @@ loss_off() { ip netns exec "$C0" nft delete table inet loss 2>/dev/null || true;
 
 # ---- the run ------------------------------------------------------------------
 
-declare -A R
-cases=() loss_cases=() conc_cases=()
-for s in $SIZES; do for blk in 1468 8192; do for win in 1 16; do cases+=("f$s $blk $win"); done; done; done
-for blk in 1468 8192; do for win in 1 16; do loss_cases+=("f$LOSS_SIZE $blk $win"); done; done
-cs=${SIZES%% *}
-[ "$CLIENTS" -gt 1 ] && conc_cases=("f$cs 1468 1" "f$cs 1468 16")
-
-for srv in "${servers[@]}"; do
-	echo "== $srv" >&2
-	start_server "$srv"
-	for c in "${cases[@]}"; do
-		R["$srv $c"]=$(measure 1 $c "$REPEAT" "$TIMEOUT")
-		echo "   $c: ${R["$srv $c"]}" >&2
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for srv in "${servers[@]}"; do start_server "$srv"; done
+rows=()
+for s in $SIZES; do for blk in 1468 8192; do for win in 1 16; do
+	rows+=("f$s $blk $win")
+	row "f$s $blk $win" 1 "f$s" $blk $win "$REPEAT" "$TIMEOUT"
+done; done; done
+if [ "$CLIENTS" -gt 1 ]; then
+	cs=${SIZES%% *}
+	for win in 1 16; do
+		rows+=("${CLIENTS}x f$cs 1468 $win")
+		row "${CLIENTS}x f$cs 1468 $win" "$CLIENTS" "f$cs" 1468 $win "$REPEAT" "$TIMEOUT"
 	done
-	for c in "${conc_cases[@]}"; do
-		R["$srv ${CLIENTS}x $c"]=$(measure "$CLIENTS" $c "$REPEAT" "$TIMEOUT")
-		echo "   ${CLIENTS}x $c: ${R["$srv ${CLIENTS}x $c"]}" >&2
-	done
+fi
+if [ "${LOSS:-1}" != 0 ]; then
 	loss_on
-	for c in "${loss_cases[@]}"; do
-		R["$srv loss $c"]=$(measure 1 $c "$LOSS_REPEAT" "$LOSS_TIMEOUT")
-		echo "   loss $c: ${R["$srv loss $c"]}" >&2
-	done
+	for blk in 1468 8192; do for win in 1 16; do
+		rows+=("loss f$LOSS_SIZE $blk $win")
+		row "loss f$LOSS_SIZE $blk $win" 1 "f$LOSS_SIZE" $blk $win "$LOSS_REPEAT" "$LOSS_TIMEOUT"
+	done; done
 	loss_off
-	stop_server
-done
+fi
+for srv in "${servers[@]}"; do stop_server "$srv"; done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 cell() { local v=${R["$1"]:-}; echo "${v:--}"; }
 printf '%-24s %9s %9s %9s %10s %10s\n' "file blksize window" labboot tftpd-hpa dnsmasq "vs hpa" "vs dnsmasq"
-rows=("${cases[@]}")
-for c in "${conc_cases[@]}"; do rows+=("${CLIENTS}x $c"); done
-for c in "${loss_cases[@]}"; do rows+=("loss $c"); done
 for c in "${rows[@]}"; do
 	l=$(cell "labboot $c") h=$(cell "tftpd-hpa $c") m=$(cell "dnsmasq $c")
 	printf '%-24s %9s %9s %9s %10s %10s\n' "$c" "$l" "$h" "$m" "$(ratio "$l" "$h")" "$(ratio "$l" "$m")"
 done
-echo "(MiB/s, median of $REPEAT runs (loss rows: $LOSS_REPEAT); 'NxC' rows: N clients at once, one namespace each,"
-echo " aggregate; 'loss' rows: 1% of UDP datagrams to the client dropped (nftables, after reassembly);"
-echo " window 16 needs RFC 7440, which tftpd-hpa 5.2 and dnsmasq 2.90 do not have: they answer"
-echo " lock-step, which is what their column then shows)"
+echo "(MiB/s, median of $REPEAT runs (loss rows: $LOSS_REPEAT), servers measured in turn; 'Nx' rows: N clients"
+echo " at once, one namespace each, aggregate; 'loss' rows: 1% of UDP datagrams to the client dropped"
+echo " (nftables, after reassembly); window 16 needs RFC 7440, which tftpd-hpa 5.2 and dnsmasq 2.90"
+echo " do not have: they answer lock-step, which is what their column then shows; labboot caps a"
+echo " window at 64 KiB, so 8192 x 16 runs as 8192 x 8. Load average before: $load0, after: $load1)"
