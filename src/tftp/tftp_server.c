@@ -44,6 +44,8 @@ struct tftp_transfer {
 	char path[TFTP_PATH_MAX];
 	struct tftp_rto rto;
 	uint64_t sent_us;             /* when the last window (or OACK) went out */
+	uint64_t deadline_us;         /* the wait for its ACK ends */
+	uint64_t armed_us;            /* the timer fires then (0: not armed) */
 	uint64_t started_ms;
 	uint8_t oack[128];
 	int oack_len;
@@ -156,6 +158,22 @@ static int send_block(struct tftp_transfer *t, uint64_t block)
 	return 0;
 }
 
+/* The timer is moved only when the deadline comes earlier than it is set
+ * for: re-arming it for every ACK would cost a system call per block (and,
+ * in a VM, often a timer reprogramming exit). A timer that fires before the
+ * deadline is set again for the rest. */
+static int arm(struct tftp_transfer *t)
+{
+	uint64_t now = now_us();
+	int r;
+
+	if (t->armed_us && t->armed_us <= t->deadline_us)
+		return 0;
+	r = loop_timer_arm(t->timer, t->deadline_us > now ? (t->deadline_us - now + 999) / 1000 : 0);
+	t->armed_us = r < 0 ? 0 : t->deadline_us;
+	return r;
+}
+
 /* Sends whatever the state machine allows now, then waits for an ACK. */
 static int pump(struct tftp_transfer *t)
 {
@@ -173,7 +191,8 @@ static int pump(struct tftp_transfer *t)
 		tftp_xfer_mark_sent(&t->x, last);
 	}
 	t->sent_us = now_us();
-	return loop_timer_arm(t->timer, t->rto.rto_ms);
+	t->deadline_us = t->sent_us + (uint64_t)t->rto.rto_ms * 1000;
+	return arm(t);
 }
 
 static const char *send_failure(int r)
@@ -186,6 +205,12 @@ static void on_timeout(struct loop_timer *timer, void *userdata)
 	struct tftp_transfer *t = userdata;
 	int r;
 
+	t->armed_us = 0;
+	if (now_us() < t->deadline_us) { /* ACKs came meanwhile */
+		if ((r = arm(t)) < 0)
+			transfer_free(t, strerror(-r));
+		return;
+	}
 	if (!tftp_rto_on_timeout(&t->rto)) {
 		send_error_to(t->sock, NULL, TFTP_EUNDEF, "timed out");
 		transfer_free(t, "timed out");
@@ -205,9 +230,11 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 	int r;
 	bool refused = false;
 
-	/* An ICMP unreachable (the client has gone) is reported before the
-	 * datagrams already queued: its last ACK may still be among them, after
-	 * a resend it did not need. */
+	/* One datagram per wakeup (the socket is level-triggered: the next
+	 * one wakes us again), which spares a recv() that would find nothing
+	 * after each ACK. An ICMP unreachable (the client has gone) is reported
+	 * before the datagrams already queued: its last ACK may still be among
+	 * them, after a resend it did not need, so then the queue is drained. */
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0 || (errno == ECONNREFUSED && !refused)) {
 		if (n < 0) {
 			refused = true;
@@ -223,20 +250,22 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 			return;
 		}
 		r = tftp_xfer_on_ack(&t->x, reply.block);
-		if (r == TFTP_ACK_IGNORED)
-			continue;
 		if (r == TFTP_ACK_DONE) {
 			transfer_free(t, "ok");
 			return;
 		}
-		if (r == TFTP_ACK_PROGRESS)
-			tftp_rto_on_progress(&t->rto, now_us() - t->sent_us);
-		else
-			tftp_rto_on_resend(&t->rto);
-		if ((r = pump(t)) < 0) {
-			transfer_free(t, send_failure(r));
-			return;
+		if (r != TFTP_ACK_IGNORED) {
+			if (r == TFTP_ACK_PROGRESS)
+				tftp_rto_on_progress(&t->rto, now_us() - t->sent_us);
+			else
+				tftp_rto_on_resend(&t->rto);
+			if ((r = pump(t)) < 0) {
+				transfer_free(t, send_failure(r));
+				return;
+			}
 		}
+		if (!refused)
+			return;
 	}
 	if (refused || errno == ECONNREFUSED) /* the client went away */
 		transfer_free(t, "client unreachable");
