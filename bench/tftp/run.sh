@@ -91,16 +91,17 @@ explain_exit() { # name status
 	"tftpd-hpa 71") echo "EX_OSERR: bind failed (port 69 taken, or address not local)" ;;
 	"tftpd-hpa 64") echo "EX_USAGE: bad option" ;;
 	"dnsmasq 2") echo "network error (port 69 taken, or address not local)" ;;
-	"dnsmasq 3") echo "file error (TFTP root not accessible to the user it runs as)" ;;
+	"dnsmasq 3") echo "file error (TFTP root missing, or not accessible to the user it runs as)" ;;
 	*) echo "see its log" ;;
 	esac
 }
 
 # check_started NAME: alive and bound to its address, port 69, within 5 s,
-# else show why and fail.
+# and still alive a moment later (dnsmasq binds before it checks its TFTP
+# root), else show why and fail.
 check_started() {
-	local name=$1 pid=${SRV_PID[$1]} rc
-	for _ in $(seq 50); do
+	local name=$1 pid=${SRV_PID[$1]} rc bound=
+	for _ in $(seq 17); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			rc=0
 			wait "$pid" || rc=$?
@@ -109,8 +110,9 @@ check_started() {
 			cat "${LOG[$name]}" >&2
 			exit 1
 		fi
-		ip netns exec "$lab" ss -Hlun "sport = :69" | grep -qF "${ADDR[$name]}:69" && return 0
-		sleep 0.1
+		[ -n "$bound" ] && return 0
+		ip netns exec "$lab" ss -Hlun "sport = :69" | grep -qF "${ADDR[$name]}:69" && bound=1
+		sleep 0.3
 	done
 	echo "FAIL: $name is running but not bound to ${ADDR[$name]}:69 after 5 s" >&2
 	cat "${LOG[$name]}" >&2
