@@ -180,7 +180,7 @@ fetch() {
 	rm -f "$out"
 }
 
-mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { v = b / 1048576 / s; printf(v < 1 ? "%.2f" : "%.1f", v) }'; }
 median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : sprintf("%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # once N SERVER FILE BLKSIZE WINDOW TIMEOUT -> aggregate MB/s of N clients that
