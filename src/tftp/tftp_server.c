@@ -17,9 +17,15 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define TFTP_MAX_TRANSFERS 1024
-#define TFTP_MAX_RETRIES 5
+#define TFTP_MAX_RETRIES 5            /* give up after (1 + this) x the timeout without progress */
+/* The shortest wait before a resend. Replies on a LAN take well under a
+ * millisecond; this leaves room for a slow client or a busy server, and a
+ * premature resend only costs a duplicate window (duplicate ACKs are
+ * ignored). A client that asks for a timeout (RFC 2349) gets exactly that. */
+#define TFTP_RTO_MIN_MS 50
 /* A window is sent as one burst: keep it within what a client's default
  * socket buffer holds, or large blocks times a large window overflow it
  * and every window waits for a timeout (seen with atftp at 8192 x 16). */
@@ -36,8 +42,10 @@ struct tftp_transfer {
 	struct tftp_xfer x;
 	struct sockaddr_in peer;
 	char path[TFTP_PATH_MAX];
-	uint32_t timeout_ms;
-	unsigned retries;
+	struct tftp_rto rto;
+	uint64_t sent_us;             /* when the last window (or OACK) went out */
+	uint64_t deadline_us;         /* the wait for its ACK ends */
+	uint64_t armed_us;            /* the timer fires then (0: not armed) */
 	uint64_t started_ms;
 	uint8_t oack[128];
 	int oack_len;
@@ -57,6 +65,14 @@ struct tftp_server {
 };
 
 /* ---- helpers -------------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static void send_error_to(int sock, const struct sockaddr_in *to, enum tftp_error_code code, const char *msg)
 {
@@ -114,8 +130,9 @@ static void transfer_free(struct tftp_transfer *t, const char *result)
 	bool ok = strcmp(result, "ok") == 0;
 	bool probe = strcmp(result, TFTP_SIZE_QUERY) == 0;
 
-	log_info("tftp: %s %s %llu bytes blksize %u windowsize %u %.2f s: %s", format_ipv4(ip, t->peer.sin_addr),
-		 t->path, (unsigned long long)t->x.size, t->x.blksize, t->x.windowsize, secs, result);
+	log_info("tftp: %s %s %llu bytes blksize %u windowsize %u %.2f s, %u timeouts: %s",
+		 format_ipv4(ip, t->peer.sin_addr), t->path, (unsigned long long)t->x.size, t->x.blksize,
+		 t->x.windowsize, secs, t->rto.timeouts, result);
 	client_identity(srv, t->peer.sin_addr, &mac, macbuf, host);
 	store_event_add(srv->st, mac, host, ok ? "tftp" : probe ? "tftp-size" : "tftp-error", "%s %llu bytes %.2f s%s%s",
 			t->path, (unsigned long long)t->x.size, secs, ok || probe ? "" : " ", ok || probe ? "" : result);
@@ -147,6 +164,22 @@ static int send_block(struct tftp_transfer *t, uint64_t block)
 	return 0;
 }
 
+/* The timer is moved only when the deadline comes earlier than it is set
+ * for: re-arming it for every ACK would cost a system call per block (and,
+ * in a VM, often a timer reprogramming exit). A timer that fires before the
+ * deadline is set again for the rest. */
+static int arm(struct tftp_transfer *t)
+{
+	uint64_t now = now_us();
+	int r;
+
+	if (t->armed_us && t->armed_us <= t->deadline_us)
+		return 0;
+	r = loop_timer_arm(t->timer, t->deadline_us > now ? (t->deadline_us - now + 999) / 1000 : 0);
+	t->armed_us = r < 0 ? 0 : t->deadline_us;
+	return r;
+}
+
 /* Sends whatever the state machine allows now, then waits for an ACK. */
 static int pump(struct tftp_transfer *t)
 {
@@ -163,21 +196,35 @@ static int pump(struct tftp_transfer *t)
 				return r;
 		tftp_xfer_mark_sent(&t->x, last);
 	}
-	return loop_timer_arm(t->timer, t->timeout_ms);
+	t->sent_us = now_us();
+	t->deadline_us = t->sent_us + (uint64_t)t->rto.rto_ms * 1000;
+	return arm(t);
+}
+
+static const char *send_failure(int r)
+{
+	return r == -ECONNREFUSED ? "client unreachable" : "send failed";
 }
 
 static void on_timeout(struct loop_timer *timer, void *userdata)
 {
 	struct tftp_transfer *t = userdata;
+	int r;
 
-	if (++t->retries > TFTP_MAX_RETRIES) {
+	t->armed_us = 0;
+	if (now_us() < t->deadline_us) { /* ACKs came meanwhile */
+		if ((r = arm(t)) < 0)
+			transfer_free(t, strerror(-r));
+		return;
+	}
+	if (!tftp_rto_on_timeout(&t->rto)) {
 		send_error_to(t->sock, NULL, TFTP_EUNDEF, "timed out");
 		transfer_free(t, "timed out");
 		return;
 	}
 	tftp_xfer_on_timeout(&t->x);
-	if (pump(t) < 0)
-		transfer_free(t, "send failed");
+	if ((r = pump(t)) < 0)
+		transfer_free(t, send_failure(r));
 }
 
 static void on_client_packet(int fd, uint32_t events, void *userdata)
@@ -186,8 +233,19 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 	uint8_t buf[516];
 	struct tftp_reply reply;
 	ssize_t n;
+	int r;
+	bool refused = false;
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+	/* One datagram per wakeup (the socket is level-triggered: the next
+	 * one wakes us again), which spares a recv() that would find nothing
+	 * after each ACK. An ICMP unreachable (the client has gone) is reported
+	 * before the datagrams already queued: its last ACK may still be among
+	 * them, after a resend it did not need, so then the queue is drained. */
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0 || (errno == ECONNREFUSED && !refused)) {
+		if (n < 0) {
+			refused = true;
+			continue;
+		}
 		if (tftp_reply_parse(buf, (size_t)n, &reply) < 0) {
 			send_error_to(fd, NULL, TFTP_EBADOP, "expected ACK");
 			transfer_free(t, "malformed packet from client");
@@ -199,21 +257,25 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 					 : "client declined options");
 			return;
 		}
-		switch (tftp_xfer_on_ack(&t->x, reply.block)) {
-		case TFTP_ACK_IGNORED:
-			break;
-		case TFTP_ACK_DONE:
+		r = tftp_xfer_on_ack(&t->x, reply.block);
+		if (r == TFTP_ACK_DONE) {
 			transfer_free(t, "ok");
 			return;
-		case TFTP_ACK_PROGRESS:
-			t->retries = 0;
-			if (pump(t) < 0) {
-				transfer_free(t, "send failed");
+		}
+		if (r != TFTP_ACK_IGNORED) {
+			if (r == TFTP_ACK_PROGRESS)
+				tftp_rto_on_progress(&t->rto, now_us() - t->sent_us);
+			else
+				tftp_rto_on_resend(&t->rto);
+			if ((r = pump(t)) < 0) {
+				transfer_free(t, send_failure(r));
 				return;
 			}
 		}
+		if (!refused)
+			return;
 	}
-	if (errno == ECONNREFUSED) /* the client went away (ICMP unreachable) */
+	if (refused || errno == ECONNREFUSED) /* the client went away */
 		transfer_free(t, "client unreachable");
 }
 
@@ -225,11 +287,14 @@ static void negotiate(struct tftp_server *srv, struct tftp_transfer *t, const st
 	uint32_t blksize = rq->blksize ? MIN(rq->blksize, srv->cfg->tftp_max_blksize) : 0;
 	uint32_t window = rq->windowsize ? MIN(rq->windowsize, srv->cfg->tftp_max_windowsize) : 0;
 	uint32_t per_block = blksize ? blksize : TFTP_BLKSIZE_DEFAULT;
+	uint32_t timeout_ms = rq->timeout_s ? rq->timeout_s * 1000 : srv->cfg->tftp_timeout_ms;
 
 	if (window > 1 && window * per_block > TFTP_MAX_WINDOW_BYTES)
 		window = MAX(1u, TFTP_MAX_WINDOW_BYTES / per_block);
-
-	t->timeout_ms = rq->timeout_s ? rq->timeout_s * 1000 : srv->cfg->tftp_timeout_ms;
+	/* Adaptive between the floor and the configured timeout, unless the
+	 * client asked for a timeout of its own. */
+	tftp_rto_init(&t->rto, rq->timeout_s ? timeout_ms : MIN(TFTP_RTO_MIN_MS, timeout_ms), timeout_ms,
+		      (TFTP_MAX_RETRIES + 1) * timeout_ms);
 	t->oack_len = 0;
 	t->asked_tsize = rq->tsize;
 	if (blksize || window || rq->timeout_s || rq->tsize)

@@ -94,6 +94,11 @@ in_client nft add chain inet loss in '{ type filter hook input priority 0; }'
 in_client nft add rule inet loss in meta l4proto udp numgen random mod 100 0 drop
 get_atftp big.bin "$d/l1" "blksize 1468" "windowsize 16" "timeout 1" >/dev/null
 t_expect_eq "40 MiB windowsize 16 with 1% loss" "$(sum "$d/l1")" "$(sum "$d/tftp/big.bin")"
+# without the timeout option the server's own adaptive timeout resends
+get_atftp big.bin "$d/l3" "blksize 1468" "windowsize 16" >/dev/null
+t_expect_eq "40 MiB windowsize 16 with 1% loss, adaptive timeout" "$(sum "$d/l3")" "$(sum "$d/tftp/big.bin")"
+get_atftp small.bin "$d/l4" "blksize 1468" >/dev/null
+t_expect_eq "lock-step with 1% loss, adaptive timeout" "$(sum "$d/l4")" "$(sum "$d/tftp/small.bin")"
 in_client curl -sS --max-time 300 --tftp-blksize 1468 -o "$d/l2" "tftp://$S/small.bin"
 t_expect_eq "lock-step with 1% loss" "$(sum "$d/l2")" "$(sum "$d/tftp/small.bin")"
 kill -0 "$LABBOOT_PID" || t_fail "labboot died"

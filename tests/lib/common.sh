@@ -8,9 +8,11 @@ LABBOOT=${LABBOOT:-$ROOT/build/labboot}
 T_NETNS=()
 T_PIDS=()
 T_DIRS=()
-# PIDs are also kept in a file: t_bg is often called inside $(...), where an
-# array append would be lost and the process would outlive the test.
+# PIDs and temporary directories are also kept in files: t_bg and t_tmpdir
+# are often called inside $(...), where an array append would be lost and the
+# process would outlive the test (or the directory stay in /tmp).
 T_PIDFILE=$(mktemp /tmp/labboot-test-pids.XXXXXX)
+T_DIRFILE=$(mktemp /tmp/labboot-test-dirs.XXXXXX)
 
 # t_track PID...: kill these processes on exit too (e.g. a daemonized client).
 t_track() { local p; for p in "$@"; do echo "$p" >>"$T_PIDFILE"; done; }
@@ -18,7 +20,8 @@ t_track() { local p; for p in "$@"; do echo "$p" >>"$T_PIDFILE"; done; }
 t_cleanup() {
 	local pid ns dir
 	while read -r pid; do T_PIDS+=("$pid"); done <"$T_PIDFILE" 2>/dev/null || true
-	rm -f "$T_PIDFILE"
+	while read -r dir; do T_DIRS+=("$dir"); done <"$T_DIRFILE" 2>/dev/null || true
+	rm -f "$T_PIDFILE" "$T_DIRFILE"
 	for pid in "${T_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${T_PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -48,6 +51,7 @@ t_tmpdir() {
 	local d
 	d=$(mktemp -d /tmp/labboot-test.XXXXXX)
 	T_DIRS+=("$d")
+	echo "$d" >>"$T_DIRFILE"
 	echo "$d"
 }
 

@@ -151,6 +151,73 @@ static void block_numbers_roll_over(void **state)
 	assert_int_equal(tftp_xfer_block_offset(&x, 65537), 65536ull * 512);
 }
 
+static void window_rewinds_once_on_duplicate_ack(void **state)
+{
+	struct tftp_xfer x;
+	uint64_t first, last;
+
+	tftp_xfer_init(&x, 100 * 512, 512, 8, false);
+	tftp_xfer_next(&x, &first, &last);
+	tftp_xfer_mark_sent(&x, last);
+	assert_int_equal(tftp_xfer_on_ack(&x, 8), TFTP_ACK_PROGRESS);
+	tftp_xfer_next(&x, &first, &last);
+	tftp_xfer_mark_sent(&x, last);                                 /* 9..16 out, 9 lost */
+	assert_int_equal(tftp_xfer_on_ack(&x, 8), TFTP_ACK_REWIND);   /* the client has 8 in order */
+	tftp_xfer_next(&x, &first, &last);
+	assert_int_equal(first, 9);
+	assert_int_equal(last, 16);
+	tftp_xfer_mark_sent(&x, last);
+	assert_int_equal(tftp_xfer_on_ack(&x, 8), TFTP_ACK_IGNORED);  /* once per ACK value */
+	assert_int_equal(tftp_xfer_on_ack(&x, 16), TFTP_ACK_PROGRESS);
+	tftp_xfer_next(&x, &first, &last);
+	tftp_xfer_mark_sent(&x, last);
+	assert_int_equal(tftp_xfer_on_ack(&x, 16), TFTP_ACK_REWIND);  /* a new value may again */
+	/* lock-step: a duplicate is never answered (Sorcerer's Apprentice) */
+	tftp_xfer_init(&x, 100 * 512, 512, 1, false);
+	tftp_xfer_next(&x, &first, &last);
+	tftp_xfer_mark_sent(&x, last);
+	assert_int_equal(tftp_xfer_on_ack(&x, 1), TFTP_ACK_PROGRESS);
+	tftp_xfer_next(&x, &first, &last);
+	tftp_xfer_mark_sent(&x, last);
+	assert_int_equal(tftp_xfer_on_ack(&x, 1), TFTP_ACK_IGNORED);
+}
+
+static void rto_adapts_backs_off_and_gives_up(void **state)
+{
+	struct tftp_rto r;
+	int n;
+
+	tftp_rto_init(&r, 50, 1000, 6000);
+	assert_int_equal(r.rto_ms, 1000);               /* no sample yet */
+	tftp_rto_on_progress(&r, 300);                  /* 0.3 ms on a LAN */
+	assert_int_equal(r.rto_ms, 50);                 /* the floor */
+	assert_true(tftp_rto_on_timeout(&r));
+	assert_int_equal(r.rto_ms, 100);                /* doubled */
+	tftp_rto_on_progress(&r, 1);                    /* after a resend: no sample (Karn) */
+	assert_int_equal(r.rto_ms, 100);
+	assert_int_equal(r.srtt_us, 300);
+	tftp_rto_on_progress(&r, 300);                  /* a window sent once: sample */
+	assert_int_equal(r.rto_ms, 50);
+	for (int i = 0; i < 20; i++)
+		tftp_rto_on_progress(&r, 200000);       /* a slow client: 200 ms */
+	assert_in_range(r.rto_ms, 200, 400);
+	/* Without progress: 50 ms doubling to the 1 s ceiling, then give up once
+	 * 6 s were spent waiting. */
+	tftp_rto_init(&r, 50, 1000, 6000);
+	tftp_rto_on_progress(&r, 100);
+	for (n = 1; tftp_rto_on_timeout(&r); n++)
+		assert_in_range(r.rto_ms, 100, 1000);
+	assert_int_equal(n, 10);                        /* 50+100+200+400+800+1000*4 >= 6000 */
+	assert_int_equal(r.timeouts, 10);
+	/* A fixed timeout (the client's option): 5 resends, then give up. */
+	tftp_rto_init(&r, 1000, 1000, 6000);
+	for (n = 0; tftp_rto_on_timeout(&r); n++)
+		assert_int_equal(r.rto_ms, 1000);
+	assert_int_equal(n, 5);
+	tftp_rto_on_progress(&r, 100);
+	assert_int_equal(r.rto_ms, 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +228,8 @@ int main(void)
 		cmocka_unit_test(lockstep_without_duplicates),
 		cmocka_unit_test(window_rewinds_on_partial_ack_and_timeout),
 		cmocka_unit_test(block_numbers_roll_over),
+		cmocka_unit_test(window_rewinds_once_on_duplicate_ack),
+		cmocka_unit_test(rto_adapts_backs_off_and_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
