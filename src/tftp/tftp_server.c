@@ -415,6 +415,36 @@ static int open_dir(const char *path, const char *what)
 	return fd;
 }
 
+static bool servable(const struct tftp_server *srv, const char *file)
+{
+	int fds[] = { srv->root_fd, srv->ipxe_fd }, fd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (fds[i] < 0 || (fd = open_beneath(fds[i], file)) < 0)
+			continue;
+		close(fd);
+		return true;
+	}
+	return false;
+}
+
+/* A missing first-stage loader is the classic "PXE-E32: TFTP open timeout":
+ * say so at start, not when the first machine fails. */
+static void check_boot_files(const struct tftp_server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	const struct { const char *key, *file, *who; } files[] = {
+		{ "bios", cfg->boot_bios, "BIOS" },
+		{ "efi64", cfg->boot_efi64, "x86-64 UEFI" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (files[i].file && !strstr(files[i].file, "://") && !servable(srv, files[i].file))
+			log_warn("tftp: [boot] %s = %s is in neither %s nor %s: %s PXE clients cannot boot "
+				 "(install Debian's ipxe package, or put the file there)",
+				 files[i].key, files[i].file, cfg->tftp_root, cfg->ipxe_dir, files[i].who);
+}
+
 int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct tftp_server **ret)
 {
 	struct tftp_server *srv = calloc(1, sizeof(*srv));
@@ -439,6 +469,7 @@ int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	if ((r = loop_add_fd(loop, srv->sock, EPOLLIN, on_request, srv)) < 0)
 		goto fail;
 	log_info("tftp: serving %s (and %s) on port %u", cfg->tftp_root, cfg->ipxe_dir, cfg->tftp_port);
+	check_boot_files(srv);
 	*ret = srv;
 	return 0;
 fail:

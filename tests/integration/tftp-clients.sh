@@ -26,6 +26,9 @@ enable = no
 enable = no
 [tftp]
 root = $d/tftp
+[boot]
+bios = small.bin
+efi64 = nothere.efi
 C
 lab=lbtftp$$
 t_lab "$lab" 198.18.22
@@ -33,6 +36,9 @@ t_client "$lab" tc$$
 ip -n tc$$ addr add 198.18.22.50/24 dev eth0
 t_labboot "$lab" "$d/conf" "$d/log"
 S=198.18.22.1
+grep -q "efi64 = nothere.efi is in neither" "$d/log" || t_fail "no warning for a missing boot file"
+grep -q "bios = small.bin is in neither" "$d/log" && t_fail "warned about a boot file that is there"
+t_ok "a missing first-stage boot file is reported at start"
 in_client() { ip netns exec tc$$ "$@"; }
 sum() { sha256sum < "$1" | cut -d' ' -f1; }
 
