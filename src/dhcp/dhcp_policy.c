@@ -231,7 +231,10 @@ static uint32_t choose_address(struct dhcp_policy *p, const struct dhcp_rx *rx, 
 	if (ip) {
 		if (address_available(p, ip, mac, rx->now))
 			return ip;
-		*why = "reserved address is leased to another client";
+		l = lease_table_by_ip(p->leases, (struct in_addr){ htonl(ip) });
+		/* a declined address rests (DHCP_DECLINE_QUARANTINE_S), even a reserved one */
+		*why = l && l->state == LEASE_DECLINED ? "reserved address declined, quarantined for 10 minutes"
+							: "reserved address is leased to another client";
 		return 0;
 	}
 	if (!n->pool) {
