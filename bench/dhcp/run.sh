@@ -33,20 +33,13 @@ SERVERS=${SERVERS:-"labboot dnsmasq kea"}
 POOL_FIRST=198.19.1.0
 POOL_LAST=198.19.235.255
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 S=dbs$$ C=dbc$$
-for ns in "$S" "$C"; do
-	ip netns add "$ns"
-	T_NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip link add "bd$$" type veth peer name eth0 netns "$C"
-ip link set "bd$$" netns "$S" name srv0
+lab_ns "$S"
+lab_ns "$C" "$S"
+lab_veth "$S" srv0 "$C" eth0
 ip -n "$S" addr add 198.19.0.1/16 dev srv0
-ip -n "$S" link set srv0 up
 ip -n "$C" addr add 198.19.0.2/16 dev eth0
-ip -n "$C" link set eth0 up
 
 wait_port67() { # PID
 	for _ in $(seq 100); do
@@ -112,7 +105,7 @@ run_one() {
 	local server=$1 rate=$2 dir pid out
 	dir=$(mktemp -d "$d/$server.$rate.XXXX")
 	pid=$("start_$server" "$dir")
-	t_track "$pid"
+	lab_register_pid "$pid"
 	wait_port67 "$pid" || { echo "$server did not start" >&2; cat "$dir"/*.out 2>/dev/null >&2; echo "- - - - -"; return; }
 	sleep 0.5
 	out=$(ip netns exec "$C" perfdhcp -4 -l eth0 -r "$rate" -R "$CLIENTS" -p "$PERIOD" 198.19.0.1 2>&1 || true)

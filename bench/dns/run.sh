@@ -12,7 +12,7 @@ SECS=${SECONDS_PER_RUN:-10}
 CLIENTS=${CLIENTS:-8}
 NHOSTS=200
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 NET=198.18.56
 UP=198.18.57
 {
@@ -30,18 +30,14 @@ for i in $(seq 1 $NHOSTS); do
 done >"$d/hosts"
 
 S=dbs$$ C=dbc$$ U=dbu$$
-t_lab "$S" "$NET"
+lab_up "$S" "$NET"
 ip -n "$S" addr add "$NET.2/24" dev br0
-t_client "$S" "$C"
+lab_add_veth_host "$S" "$C"
 ip -n "$C" addr add "$NET.251/24" dev eth0
-ip netns add "$U"; T_NETNS+=("$U")
-ip -n "$U" link set lo up
-ip link add "vb$$" type veth peer name eth0 netns "$U"
-ip link set "vb$$" netns "$S"
+lab_ns "$U" "$S"
+lab_veth "$S" "vb$$" "$U" eth0
 ip -n "$S" addr add "$UP.1/24" dev "vb$$"
-ip -n "$S" link set "vb$$" up
 ip -n "$U" addr add "$UP.2/24" dev eth0
-ip -n "$U" link set eth0 up
 
 t_bg "$U" "$d/upstream.log" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --keep-in-foreground \
 	--pid-file= --user=root --bind-interfaces --listen-address="$UP.2" --local-ttl=3600 \

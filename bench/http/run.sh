@@ -31,9 +31,8 @@ MAC=52:54:00:40:00:01
 NET=198.18.40
 L=$NET.1 N=$NET.2
 
-# not $(t_tmpdir): its cleanup registration would be lost in the subshell
-d=$(mktemp -d /tmp/labboot-bench-http.XXXXXX); T_DIRS+=("$d")
-m=$(mktemp -d /dev/shm/labboot-bench-http.XXXXXX); T_DIRS+=("$m")
+d=$(lab_tmpdir)
+m=$(TMPDIR=/dev/shm lab_tmpdir)   # the served tree in RAM
 w=$m/www
 mkdir -p "$w/images" "$d/nginx"
 chmod 755 "$m" "$w" "$w/images"    # nginx workers run as nobody
@@ -96,9 +95,9 @@ http {
 C
 
 S=hbs$$ C=hbc$$
-t_lab "$S" "$NET"
+lab_up "$S" "$NET"
 ip -n "$S" addr add "$N/24" dev br0
-t_client "$S" "$C"
+lab_add_veth_host "$S" "$C"
 ip -n "$C" addr add "$NET.50/24" dev eth0
 
 t_labboot "$S" "$d/labboot.conf" "$d/labboot.log" >/dev/null
@@ -140,7 +139,7 @@ big() {
 		ip netns exec "$C" curl -sS --max-time 600 -o "$([ "$i" = 1 ] && echo "$m/dl" || echo /dev/null)" \
 			-w '%{http_code} %{size_download}\n' "$url" >"$d/res.$i" 2>&1 &
 		pids+=($!)
-		t_track $!
+		lab_register_pid $!
 	done
 	for i in "${pids[@]}"; do wait "$i" || bad=1; done
 	end=$(date +%s.%N)

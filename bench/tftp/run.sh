@@ -37,7 +37,7 @@ SRV_USER=nobody
 declare -A ADDR=([labboot]=198.18.30.1 [tftpd-hpa]=198.18.30.2 [dnsmasq]=198.18.30.3)
 declare -A LOG SRV_PID
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 # mktemp -d makes $d 0700: dnsmasq, once it is nobody, opens files by their
 # full path and refuses to start ("TFTP directory ... inaccessible"). The
 # root and the files are made readable to everyone whatever the umask.
@@ -69,12 +69,12 @@ enable = no
 root = $d/root
 C
 lab=bt$$
-t_lab "$lab" 198.18.30
+lab_up "$lab" 198.18.30
 ip -n "$lab" addr add "${ADDR[tftpd-hpa]}/24" dev br0
 ip -n "$lab" addr add "${ADDR[dnsmasq]}/24" dev br0
 clients=()
 for i in $(seq 0 "$CLIENTS"); do # client 0 for the single-client rows
-	t_client "$lab" "btc$$-$i"
+	lab_add_veth_host "$lab" "btc$$-$i"
 	ip -n "btc$$-$i" addr add "198.18.30.$((50 + i))/24" dev eth0
 	clients+=("btc$$-$i")
 done

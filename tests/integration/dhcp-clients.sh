@@ -10,7 +10,7 @@ t_need_root
 t_need dhclient dhcpcd busybox unshare sqlite3 python3 jq
 NETWORKD=/lib/systemd/systemd-networkd
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 NET=198.18.10
 cat >"$d/conf" <<EOF
 $(t_conf_server $NET.1 "$d")
@@ -36,12 +36,12 @@ ip = $NET.14
 EOF
 
 S=dcs$$
-t_lab "$S" "$NET"
-t_client "$S" dcA$$ 52:54:00:10:00:01
-t_client "$S" dcB$$ 52:54:00:10:00:02
-t_client "$S" dcC$$ 52:54:00:10:00:03
-t_client "$S" dcD$$ 52:54:00:10:00:04
-t_client "$S" dcE$$ 52:54:00:10:00:99
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" dcA$$ 52:54:00:10:00:01
+lab_add_veth_host "$S" dcB$$ 52:54:00:10:00:02
+lab_add_veth_host "$S" dcC$$ 52:54:00:10:00:03
+lab_add_veth_host "$S" dcD$$ 52:54:00:10:00:04
+lab_add_veth_host "$S" dcE$$ 52:54:00:10:00:99
 t_labboot "$S" "$d/conf" "$d/labboot.log" >/dev/null
 
 # Lease row as "state|hostname|client-id hex" straight from the store.
@@ -74,7 +74,7 @@ env_dump "$d/dhclient-hook"
 timeout 30 ip netns exec dcA$$ dhclient -1 -v -cf "$d/dhclient.conf" -sf "$d/dhclient-hook" \
 	-lf "$d/dhclient.leases" -pf "$d/dhclient.pid" eth0 >"$d/dhclient.out" 2>&1 || {
 	cat "$d/dhclient.out"; t_fail "dhclient got no lease"; }
-t_track "$(cat "$d/dhclient.pid")" # dhclient -1 daemonizes once bound
+lab_register_pid "$(cat "$d/dhclient.pid")" # dhclient -1 daemonizes once bound
 check "dhclient address" "$(sed -n 's/^new_ip_address=//p' "$d/dhclient-hook.BOUND")" "$NET.11"
 check "dhclient lease-file host-name" "$(sed -n 's/^ *option host-name "\(.*\)";/\1/p' "$d/dhclient.leases" | tail -1)" dhc1
 check "dhclient hook host name" "$(sed -n 's/^new_host_name=//p' "$d/dhclient-hook.BOUND")" dhc1

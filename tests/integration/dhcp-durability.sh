@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need python3
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 cat > "$d/conf" <<C
 $(t_conf_server 198.18.24.1 "$d")
 [dhcp]
@@ -16,8 +16,8 @@ lease-time = 1h
 force = yes
 C
 lab=lbdur$$
-t_lab "$lab" 198.18.24
-t_client "$lab" cl$$
+lab_up "$lab" 198.18.24
+lab_add_veth_host "$lab" cl$$
 ip -n cl$$ addr add 198.18.24.5/24 dev eth0
 client() { ip netns exec cl$$ python3 "$ROOT/tests/lib/dhcp_stream.py" eth0 "$@"; }
 start() { t_labboot "$lab" "$d/conf" "$d/log.$1"; }

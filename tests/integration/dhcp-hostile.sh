@@ -10,7 +10,7 @@ t_need_root
 t_need busybox python3
 
 NET=198.18.16
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 cat >"$d/conf" <<EOF
 $(t_conf_server $NET.1 "$d")
 [dhcp]
@@ -24,12 +24,13 @@ mac = 52:54:00:16:00:01
 ip = $NET.10
 EOF
 S=hos$$
-t_lab "$S" "$NET"
-t_client "$S" hoa$$ 52:54:00:16:00:66   # attacker
-t_client "$S" hob$$ 52:54:00:16:00:01   # normal client
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" hoa$$ 52:54:00:16:00:66   # attacker
+lab_add_veth_host "$S" hob$$ 52:54:00:16:00:01   # normal client
 ip -n hoa$$ addr add "$NET.66/24" dev eth0
 LB=$(t_labboot "$S" "$d/conf" "$d/labboot.log")
-trap 'rc=$?; set +e; [ $rc -ne 0 ] && { echo "---- labboot"; tail -60 "$d/labboot.log"; }; t_cleanup; exit $rc' EXIT
+# shellcheck disable=SC2016  # expanded at exit
+lab_on_exit '[ "$LAB_RC" = 0 ] || { echo "---- labboot"; tail -60 "$d/labboot.log"; }'
 
 cat >"$d/hostile.py" <<'EOF'
 import os, random, socket, struct, sys, time

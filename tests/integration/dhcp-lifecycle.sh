@@ -14,7 +14,7 @@ NET=198.18.11
 CRASH_ROUNDS=${CRASH_ROUNDS:-4}
 CRASH_CLIENTS=${CRASH_CLIENTS:-30}
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 cat >"$d/conf" <<EOF
 $(t_conf_server $NET.1 "$d")
 [dhcp]
@@ -26,10 +26,10 @@ probe-time = 500ms
 EOF
 
 S=lcs$$
-t_lab "$S" "$NET"
-t_client "$S" lcA$$ 52:54:00:11:00:01   # udhcpc, stays running and renews
-t_client "$S" lcB$$ 52:54:00:11:00:02   # dhclient
-t_client "$S" lcP$$ 52:54:00:11:00:03   # python client, any chaddr
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" lcA$$ 52:54:00:11:00:01   # udhcpc, stays running and renews
+lab_add_veth_host "$S" lcB$$ 52:54:00:11:00:02   # dhclient
+lab_add_veth_host "$S" lcP$$ 52:54:00:11:00:03   # python client, any chaddr
 LB=$(t_labboot "$S" "$d/conf" "$d/labboot.log")
 
 py() { ip netns exec lcP$$ python3 "$PYCLIENT" -i eth0 "$@"; }
@@ -48,7 +48,8 @@ restart_labboot() { # SIGNAL
 	LB=$(t_labboot "$S" "$d/conf" "$d/labboot.log.new")
 	cat "$d/labboot.log.new" >>"$d/labboot.log"
 }
-trap 'rc=$?; set +e; [ $rc -ne 0 ] && [ -f "$d/labboot.log" ] && { echo "---- labboot log"; cat "$d/labboot.log" "$d/labboot.log.new" 2>/dev/null | tail -80; }; t_cleanup; exit $rc' EXIT
+# shellcheck disable=SC2016  # expanded at exit
+lab_on_exit '[ "$LAB_RC" = 0 ] || [ ! -f "$d/labboot.log" ] || { echo "---- labboot log"; cat "$d/labboot.log" "$d/labboot.log.new" 2>/dev/null | tail -80; }'
 
 # ---- RENEW: udhcpc bound, then SIGUSR1 -> unicast REQUEST from ciaddr ----------
 cat >"$d/udhcpc-hook" <<EOF
@@ -82,14 +83,14 @@ EOF
 chmod +x "$d/dhclient-hook"
 dhc() { timeout 30 ip netns exec lcB$$ dhclient -v -cf /dev/null -sf "$d/dhclient-hook" -lf "$d/dhclient.leases" -pf "$d/dhclient.pid" "$@" eth0 >>"$d/dhclient.out" 2>&1; }
 dhc -1 || { cat "$d/dhclient.out"; t_fail "dhclient got no lease"; }
-t_track "$(cat "$d/dhclient.pid")"
+lab_register_pid "$(cat "$d/dhclient.pid")"
 DH_IP=$(awk '$1 == "BOUND" {print $2}' "$d/dhclient.events" | tail -1)
 t_ok "dhclient bound to $DH_IP"
 kill "$(cat "$d/dhclient.pid")"; sleep 0.3
 ip -n lcB$$ addr flush dev eth0
 discovers=$(log_count "DISCOVER 52:54:00:11:00:02")
 dhc -1 || { cat "$d/dhclient.out"; t_fail "dhclient INIT-REBOOT failed"; }
-t_track "$(cat "$d/dhclient.pid")"
+lab_register_pid "$(cat "$d/dhclient.pid")"
 t_expect_eq "dhclient INIT-REBOOT result" "$(tail -1 "$d/dhclient.events")" "REBOOT $DH_IP"
 t_expect_eq "no DISCOVER on INIT-REBOOT" "$(log_count "DISCOVER 52:54:00:11:00:02")" "$discovers"
 dhc -r || { cat "$d/dhclient.out"; t_fail "dhclient -r failed"; }

@@ -15,7 +15,7 @@ t_need dnsmasq busybox python3 jq
 PYCLIENT=$ROOT/tests/lib/dhcp_client.py
 NET=198.18.15
 PXE_VC=PXEClient:Arch:00000:UNDI:002001
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 cat >"$d/proxy.conf" <<EOF
 $(t_conf_server $NET.1 "$d")
 [dhcp]
@@ -23,12 +23,12 @@ mode = proxy
 EOF
 
 S=pxs$$ D=pxd$$
-t_lab "$S" "$NET"
-t_client "$S" "$D" 52:54:00:15:00:fe      # dnsmasq's namespace, 198.18.15.2
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" "$D" 52:54:00:15:00:fe      # dnsmasq's namespace, 198.18.15.2
 ip -n "$D" addr add "$NET.2/24" dev eth0
-t_client "$S" pxa$$ 52:54:00:15:00:01   # normal client
-t_client "$S" pxb$$ 52:54:00:15:00:02   # PXE ROM
-t_client "$S" pxc$$ 52:54:00:15:00:03   # iPXE
+lab_add_veth_host "$S" pxa$$ 52:54:00:15:00:01   # normal client
+lab_add_veth_host "$S" pxb$$ 52:54:00:15:00:02   # PXE ROM
+lab_add_veth_host "$S" pxc$$ 52:54:00:15:00:03   # iPXE
 
 t_bg "$D" "$d/dnsmasq.log" dnsmasq --conf-file=/dev/null --port=0 --keep-in-foreground --log-facility=- \
 	--bind-interfaces --interface=eth0 --dhcp-range=$NET.100,$NET.150,1h --dhcp-authoritative --no-ping \
@@ -36,7 +36,8 @@ t_bg "$D" "$d/dnsmasq.log" dnsmasq --conf-file=/dev/null --port=0 --keep-in-fore
 for _ in $(seq 50); do grep -q "DHCP, IP range" "$d/dnsmasq.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "DHCP, IP range" "$d/dnsmasq.log" || { cat "$d/dnsmasq.log"; t_fail "dnsmasq did not start"; }
 LB=$(t_labboot "$S" "$d/proxy.conf" "$d/labboot.log")
-trap 'rc=$?; set +e; [ $rc -ne 0 ] && { echo "---- labboot"; cat "$d/labboot.log"; echo "---- dnsmasq"; tail -40 "$d/dnsmasq.log"; }; t_cleanup; exit $rc' EXIT
+# shellcheck disable=SC2016  # expanded at exit
+lab_on_exit '[ "$LAB_RC" = 0 ] || { echo "---- labboot"; cat "$d/labboot.log"; echo "---- dnsmasq"; tail -40 "$d/dnsmasq.log"; }'
 
 py() { local ns=$1; shift; ip netns exec "$ns" python3 "$PYCLIENT" -i eth0 -m "$(ip -n "$ns" link show eth0 | awk '/ether/ {print $2}')" "$@"; }
 

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need dhcrelay busybox
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 cat >"$d/conf" <<EOF
 $(t_conf_server 198.18.12.1 "$d")
 [dhcp]
@@ -25,8 +25,8 @@ domain = remote.lab
 EOF
 
 S=rrs$$ R=rrr$$ C=rrc$$ X=rrx$$
-t_lab "$S" 198.18.12
-t_client "$S" "$R"                        # relay's upstream eth0 on the server's bridge
+lab_up "$S" 198.18.12
+lab_add_veth_host "$S" "$R"   # relay's upstream eth0 on the server's bridge
 ip -n "$R" addr add 198.18.12.2/24 dev eth0
 ip -n "$S" route add 198.18.13.0/24 via 198.18.12.2
 ip -n "$S" route add 198.18.14.0/24 via 198.18.12.2
@@ -34,15 +34,10 @@ ip -n "$S" route add 198.18.14.0/24 via 198.18.12.2
 # t_downstream CLIENT_NS RELAY_IF NET MAC: a client namespace on its own link to the relay.
 t_downstream() {
 	local ns=$1 rif=$2 net=$3 mac=$4
-	ip netns add "$ns"
-	T_NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip link add "$rif$$" type veth peer name eth0 netns "$ns"
-	ip link set "$rif$$" netns "$R" name "$rif"
+	lab_ns "$ns" "$S"
+	lab_veth "$R" "$rif" "$ns" eth0
 	ip -n "$R" addr add "$net.1/24" dev "$rif"
-	ip -n "$R" link set "$rif" up
-	ip -n "$ns" link set eth0 address "$mac" up
+	ip -n "$ns" link set eth0 address "$mac"
 }
 t_downstream "$C" down0 198.18.13 52:54:00:13:00:01
 t_downstream "$X" down1 198.18.14 52:54:00:14:00:01

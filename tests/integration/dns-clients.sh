@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need dig drill dnsmasq python3
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 NET=198.18.53
 UP=198.18.54
 OUT=198.18.55
@@ -36,29 +36,21 @@ mac = 52:54:00:53:00:12 $NET.12
 EOF
 
 S=dns$$ C=dnc$$ U=dnu$$ O=dno$$
-t_lab "$S" "$NET"
-t_client "$S" "$C"
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" "$C"
 ip -n "$C" addr add "$NET.50/24" dev eth0
 
 # the uplink: server <-> upstream namespace
-ip netns add "$U"; T_NETNS+=("$U")
-ip -n "$U" link set lo up
-ip link add "vu$$" type veth peer name eth0 netns "$U"
-ip link set "vu$$" netns "$S"
+lab_ns "$U" "$S"
+lab_veth "$S" "vu$$" "$U" eth0
 ip -n "$S" addr add "$UP.1/24" dev "vu$$"
-ip -n "$S" link set "vu$$" up
 ip -n "$U" addr add "$UP.2/24" dev eth0
-ip -n "$U" link set eth0 up
 
 # an outside client, routed to the server but not in a served subnet
-ip netns add "$O"; T_NETNS+=("$O")
-ip -n "$O" link set lo up
-ip link add "vo$$" type veth peer name eth0 netns "$O"
-ip link set "vo$$" netns "$S"
+lab_ns "$O" "$S"
+lab_veth "$S" "vo$$" "$O" eth0
 ip -n "$S" addr add "$OUT.1/24" dev "vo$$"
-ip -n "$S" link set "vo$$" up
 ip -n "$O" addr add "$OUT.2/24" dev eth0
-ip -n "$O" link set eth0 up
 ip -n "$O" route add default via "$OUT.1"
 
 # the "internet": dnsmasq with a few names and one answer > 1232 bytes

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need busybox dig unshare
 
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 NET=198.18.58
 cat >"$d/conf" <<EOF
 $(t_conf_server $NET.1 "$d" dns)
@@ -29,8 +29,8 @@ ip = $NET.10
 EOF
 
 S=dds$$ C=ddc$$
-t_lab "$S" "$NET"
-t_client "$S" "$C" 52:54:00:58:00:99
+lab_up "$S" "$NET"
+lab_add_veth_host "$S" "$C" 52:54:00:58:00:99
 t_labboot "$S" "$d/conf" "$d/labboot.log" >/dev/null
 
 # the udhcpc hook: configure eth0 and write resolv.conf from the lease

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need curl python3
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 mkdir -p "$d/http/images/live" "$d/outside"
 head -c 1000 /dev/urandom > "$d/http/small.bin"
 head -c 300000 /dev/urandom > "$d/http/images/live/vmlinuz"
@@ -45,8 +45,8 @@ C
 mkdir -p "$d/http/scripts"
 printf '#!ipxe\necho hello {{hostname}} at {{mac}}\nchain {{url}}/other.ipxe\n' > "$d/http/scripts/custom.ipxe"
 lab=lbhttp$$
-t_lab "$lab" 198.18.21
-t_client "$lab" hc$$
+lab_up "$lab" 198.18.21
+lab_add_veth_host "$lab" hc$$
 ip -n hc$$ addr add 198.18.21.50/24 dev eth0
 t_labboot "$lab" "$d/conf" "$d/log"
 c() { ip netns exec hc$$ curl -sS --max-time 20 "$@"; }

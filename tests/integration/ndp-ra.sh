@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need rdisc6 busybox
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 chmod 755 "$d" # the daemon drops to nobody
 cat > "$d/conf" <<C
 [server]
@@ -24,9 +24,9 @@ enable = no
 enable = no
 C
 lab=lbra$$
-t_lab "$lab" 198.18.20
-t_client "$lab" pxe$$ 52:54:00:20:00:01
-t_client "$lab" os$$ 52:54:00:20:00:02
+lab_up "$lab" 198.18.20
+lab_add_veth_host "$lab" pxe$$ 52:54:00:20:00:01
+lab_add_veth_host "$lab" os$$ 52:54:00:20:00:02
 for ns in "$lab" pxe$$ os$$; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
 	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv6/conf/*/disable_ipv6; do echo 0 > $f; done'
@@ -42,7 +42,8 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 t_labboot "$lab" "$d/conf" "$d/log"
-trap 'tail -20 "$d/log"; t_cleanup' EXIT
+# shellcheck disable=SC2016  # expanded at exit
+lab_on_exit 'tail -20 "$d/log"'
 
 # a PXE client: DHCP with the PXE vendor class, then a router solicitation
 ip netns exec pxe$$ busybox udhcpc -i eth0 -n -q -s /bin/true -V PXEClient:Arch:00000:UNDI:002001 >/dev/null 2>&1 \

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need atftp curl busybox nft
-d=$(t_tmpdir)
+d=$(lab_tmpdir)
 mkdir -p "$d/tftp/sub" "$d/outside"
 head -c 100000 /dev/urandom > "$d/tftp/small.bin"
 head -c $((40 * 1024 * 1024 + 123)) /dev/urandom > "$d/tftp/big.bin"
@@ -31,8 +31,8 @@ bios = small.bin
 efi64 = nothere.efi
 C
 lab=lbtftp$$
-t_lab "$lab" 198.18.22
-t_client "$lab" tc$$
+lab_up "$lab" 198.18.22
+lab_add_veth_host "$lab" tc$$
 ip -n tc$$ addr add 198.18.22.50/24 dev eth0
 t_labboot "$lab" "$d/conf" "$d/log"
 S=198.18.22.1

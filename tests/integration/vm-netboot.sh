@@ -26,6 +26,7 @@ for mode in $MODES; do
 	"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 240 \
 		>"$dir/$mode.out" 2>"$dir/$mode.err" &
 	vm_pid[$mode]=$!
+	lab_register_pid "${vm_pid[$mode]}" "$ns"
 done
 rc=0
 for mode in $MODES; do

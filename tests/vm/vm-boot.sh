@@ -78,14 +78,9 @@ lab_tmpdir work
 # Unique per VM within the namespace: several VMs may boot in parallel.
 [ -n "$tap" ] || tap=t${mac//:/}
 tap=${tap:0:15}
-qemu_pid=''
-
-cleanup_vm() {
-	[ -z "$qemu_pid" ] || lab_kill "$qemu_pid"
-	lab_del_tap "$ns" "$tap"
-}
-# Runs before netns.sh's cleanup (which removes $work).
-trap 'cleanup_vm; lab_cleanup_all' EXIT
+# At exit QEMU is killed first (lab_spawn registered it), then this runs.
+# shellcheck disable=SC2016  # expanded at exit
+lab_on_exit 'lab_del_tap "$ns" "$tap"'
 
 accel=$("$here/kvm-probe.sh" --args)
 [ -n "$timeout" ] || { if [[ $accel == *accel=kvm* ]]; then timeout=60; else timeout=120; fi; }
@@ -123,11 +118,8 @@ qemu=(qemu-system-x86_64 $accel -m "$mem" -smp 1 -nodefaults -no-reboot
 	-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
 	-device "virtio-net-pci,netdev=n0,mac=$mac,disable-legacy=on,romfile=$nic_rom,bootindex=1")
 t0=$EPOCHREALTIME
-(
-	trap - EXIT INT TERM
-	exec ip netns exec "$ns" "${qemu[@]}"
-) >"$work/qemu.out" 2>&1 &
-qemu_pid=$!
+lab_spawn "$ns" "${qemu[@]}" >"$work/qemu.out" 2>&1
+qemu_pid=$LAB_PID
 
 since() { echo "$EPOCHREALTIME $t0" | awk '{ printf "%.2f", $1 - $2 }'; }
 
