@@ -2,7 +2,7 @@
 # the one owner of everything a test creates (namespaces, processes, temp
 # dirs), all torn down by one EXIT trap on every exit path.
 #
-#   . tests/lib/netns.sh               # installs the EXIT/INT/TERM/HUP trap
+#   . tests/lib/netns.sh               # installs the traps: EXIT; INT, TERM, HUP, PIPE exit through it
 #   lab_up LAB [SUBNET]                # ns LAB, bridge br0 at SUBNET.1/24 (default $LAB_SERVER_IP), IPv6 off
 #   lab_add_veth_host LAB HOST [MAC]   # ns HOST whose eth0 is bridged into LAB's br0 (no address)
 #   lab_ns NS [LAB]                    # a bare ns (lo up, IPv6 off), deleted with LAB (default: NS)
