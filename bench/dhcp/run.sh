@@ -93,7 +93,7 @@ start_kea() { # DIR
     "lease-database": { "type": "memfile", "persist": true, "name": "$1/kea-leases4.csv", "lfc-interval": 0 },
     "valid-lifetime": 3600,
     "subnet4": [ { "id": 1, "subnet": "198.19.0.0/16", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
-    "loggers": [ { "name": "kea-dhcp4", "severity": "WARN", "output_options": [ { "output": "/dev/null" } ] } ]
+    "loggers": [ { "name": "kea-dhcp4", "severity": "WARN", "output_options": [ { "output": "stderr" } ] } ]
 } }
 EOF
 	KEA_PIDFILE_DIR=$1 KEA_LOCKFILE_DIR=$1 ip netns exec "$S" kea-dhcp4 -c "$1/kea.json" >"$1/kea.out" 2>&1 &

@@ -2,7 +2,7 @@
 # the one owner of everything a test creates (namespaces, processes, temp
 # dirs), all torn down by one EXIT trap on every exit path.
 #
-#   . tests/lib/netns.sh               # installs the EXIT/INT/TERM trap
+#   . tests/lib/netns.sh               # installs the traps: EXIT; INT, TERM, HUP, PIPE exit through it
 #   lab_up LAB [SUBNET]                # ns LAB, bridge br0 at SUBNET.1/24 (default $LAB_SERVER_IP), IPv6 off
 #   lab_add_veth_host LAB HOST [MAC]   # ns HOST whose eth0 is bridged into LAB's br0 (no address)
 #   lab_ns NS [LAB]                    # a bare ns (lo up, IPv6 off), deleted with LAB (default: NS)
@@ -219,16 +219,14 @@ lab_down() {
 	lab_del_ns $nss
 }
 
+# Called with LAB_RC (the exit status, for the hooks) and LAB_CLEANING=1.
 lab_cleanup_all() {
-	# shellcheck disable=SC2034  # for the lab_on_exit hooks
-	LAB_RC=$?
 	local _lab_h _lab_d   # unusual names: the hooks see the caller's variables
 	# A forked child that gets a signal before it resets the inherited traps
 	# must not tear the lab down: only the shell that sourced us cleans.
 	[ "$BASHPID" = "$LAB_MAIN_PID" ] || return 0
-	# Finish the teardown even on a second ^C or a failing command.
-	trap '' INT TERM
-	set +e
+	set +e   # a failing command must not end the teardown either
+	trap '' PIPE   # writes to a closed pipe just fail from here on
 	# shellcheck disable=SC2046  # a PID list
 	lab_kill $(lab_live_pids)
 	for _lab_h in "${LAB_HOOKS[@]}"; do eval "$_lab_h"; done
@@ -240,7 +238,15 @@ lab_cleanup_all() {
 	rm -rf "$LAB_REG"
 }
 
-# Exit status is kept; INT/TERM exit through the EXIT trap.
-trap 'lab_cleanup_all' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A signal exits through the EXIT trap (the exit status is kept), except
+# during the teardown, which it must not cut short: a second ^C, a closed
+# terminal, or a write to a pipe whose reader quit ("test.sh | head": an
+# untrapped SIGPIPE would kill the shell at the hooks' first echo).
+lab_signal() { [ "${LAB_CLEANING:-0}" = 1 ] || exit "$1"; }
+# The prefix assignments hold while lab_cleanup_all runs; LAB_CLEANING is
+# set before its first command.
+trap 'LAB_RC=$? LAB_CLEANING=1 lab_cleanup_all' EXIT
+trap 'lab_signal 130' INT
+trap 'lab_signal 143' TERM
+trap 'lab_signal 129' HUP
+trap 'lab_signal 141' PIPE
