@@ -73,7 +73,10 @@ read -r macm ipm < "$d/more"
 nm=$(( $(printf '%d' "0x$(echo "$macm" | tr -d : | cut -c5-)") ))
 client decline --start "$nm" --ip "$ipm" --server 198.18.24.1 >/dev/null
 sleep 0.5
-"$LABBOOT" leases -c "$d/conf" | grep -q "^$ipm .*declined" || t_fail "declined address not quarantined"
+# not "| grep -q": grep leaves at the first match and labboot, still writing
+# thousands of leases, dies of SIGPIPE, which pipefail makes a failure
+"$LABBOOT" leases -c "$d/conf" > "$d/leases.declined"
+grep -q "^$ipm .*declined" "$d/leases.declined" || t_fail "declined address not quarantined"
 client dora-many --start 7000 --count 5 | awk '{print $2}' | grep -qx "$ipm" && t_fail "declined address handed out"
 t_ok "declined $ipm is quarantined"
 
