@@ -47,6 +47,24 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 	return ret;
 }
 
+/* The script's connection is closed after it: UEFI iPXE (snponly.efi on
+ * OVMF) that reused it for the kernel after the menu's wait sometimes got
+ * no answer and timed out after ~100 s; a fresh connection per boot costs
+ * one handshake. */
+static enum MHD_Result send_script(struct MHD_Connection *c, const char *script)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(script), (void *)script, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status)
 {
 	char body[64];
@@ -155,7 +173,7 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	store_event_add(srv->st, t.mac, t.host ? t.host->name : "", "script", "boot.ipxe %d bytes", n);
 	log_info("http: boot script for %s%s%s", format_mac(mac, t.mac), t.host ? " host " : "",
 		 t.host ? t.host->name : "");
-	return send_text(c, MHD_HTTP_OK, "text/plain", script);
+	return send_script(c, script);
 }
 
 static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connection *c)

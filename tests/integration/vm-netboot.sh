@@ -40,7 +40,7 @@ for mode in $MODES; do
 	grep -q "^LABBOOT-TEST ip=${LAB_VM_IP[$mode]} hostname=${LAB_VM_NAME[$mode]} hostname-source=dhcp" "$out" \
 		|| fail "$mode: address/hostname: $(grep 'ip=' "$out")"
 	grep -q "^LABBOOT-TEST sha256=$sum size=1048576" "$out" || fail "$mode: test file: $(grep sha256 "$out")"
-	grep -q "^LABBOOT-TEST booted-callback rc=0" "$out" || fail "$mode: callback failed"
+	grep -q "^LABBOOT-TEST booted-callback rc=0" "$out" || { tail -n 20 "$dir/labboot.log"; fail "$mode: callback failed: $(grep callback "$out")"; }
 	echo "ok: $mode VM up as ${LAB_VM_NAME[$mode]} ${LAB_VM_IP[$mode]}, test file intact, $(grep '^RESULT' "$out")"
 done
 
