@@ -184,24 +184,19 @@ for n in $CLIENTS; do
 	B[$k]=$(median "${rb[@]}")
 	[ -z "${WRK_LOG:-}" ] || echo "== big $n clients: labboot ${ra[*]}, nginx ${rb[*]}" >>"$WRK_LOG"
 done
-for cn in $CONNS; do
-	k="4 KiB file, $cn conns, req/s"
-	rows+=("$k")
-	A[$k]=$(rps "http://$L/small.bin" "$cn")
-	B[$k]=$(rps "http://$N/small.bin" "$cn")
-done
-for cn in $CONNS; do
-	k="boot.ipxe ($script_size B), $cn conns, req/s"
-	rows+=("$k")
-	A[$k]=$(rps "http://$L$SCRIPT_URL" "$cn")
-	B[$k]=$(rps "http://$N/script.txt" "$cn")
-done
-for cn in $CONNS; do
-	k="same bytes as static file, $cn conns, req/s"
-	rows+=("$k")
-	A[$k]=$(rps "http://$L/script.txt" "$cn")
-	B[$k]=$(rps "http://$N/script.txt" "$cn")
-done
+# rps_rows NAME LABBOOT_PATH NGINX_PATH: one req/s row per connection count
+rps_rows() {
+	local cn k
+	for cn in $CONNS; do
+		k="$1, $cn conns, req/s"
+		rows+=("$k")
+		A[$k]=$(rps "http://$L$2" "$cn")
+		B[$k]=$(rps "http://$N$3" "$cn")
+	done
+}
+rps_rows "4 KiB file" /small.bin /small.bin
+rps_rows "boot.ipxe ($script_size B)" "$SCRIPT_URL" /script.txt
+rps_rows "same bytes as static file" /script.txt /script.txt
 kill -0 "$LB" 2>/dev/null || { echo "bench: labboot died" >&2; cat "$d/labboot.log" >&2; exit 1; }
 
 printf '%-44s %12s %12s %8s\n' "case" labboot nginx ratio

@@ -47,10 +47,16 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 	return ret;
 }
 
-/* The script's connection is closed after it: UEFI iPXE (snponly.efi on
+/* iPXE's connection is closed after its script: UEFI iPXE (snponly.efi on
  * OVMF) that reused it for the kernel after the menu's wait sometimes got
  * no answer and timed out after ~100 s; a fresh connection per boot costs
- * one handshake. */
+ * one handshake. Other clients (scripts, monitoring) keep keep-alive. */
+static bool client_is_ipxe(struct MHD_Connection *c)
+{
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	return ua && strncmp(ua, "iPXE/", 5) == 0;
+}
+
 static enum MHD_Result send_script(struct MHD_Connection *c, const char *script)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(script), (void *)script, MHD_RESPMEM_MUST_COPY);
@@ -59,7 +65,8 @@ static enum MHD_Result send_script(struct MHD_Connection *c, const char *script)
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (client_is_ipxe(c))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -71,6 +71,12 @@ t_expect_eq "iPXE binary served" "$(c -o /dev/null -w '%{http_code}' "$U/ipxe/sn
 t_expect_eq "PUT refused" "$(c -o /dev/null -w '%{http_code}' -X PUT --data x "$U/small.bin")" 405
 
 script=$(c "$U/boot.ipxe?mac=52:54:00:21:00:01")
+# iPXE's connection closes after its script (a UEFI iPXE quirk); others keep it
+c -D - -o /dev/null -A "iPXE/1.0.0" "$U/boot.ipxe?mac=52:54:00:21:00:02" | grep -qi "^connection: close" ||
+	t_fail "no Connection: close for iPXE"
+c -D - -o /dev/null "$U/boot.ipxe?mac=52:54:00:21:00:02" | grep -qi "^connection: close" &&
+	t_fail "Connection: close for a client that is not iPXE"
+t_ok "iPXE's script connection closes, others stay open"
 echo "$script" | grep -q '^#!ipxe' || t_fail "script: $script"
 echo "$script" | grep -q "choose --timeout 5000 --default image" || t_fail "no 5 s menu: $script"
 echo "$script" | grep -q "kernel $U/images/live/vmlinuz initrd=initrd.img boot=live hostname=beta" || t_fail "kernel line: $script"
