@@ -98,11 +98,13 @@ static void emit_image_entry(struct out *o, const struct boot_target *t, const s
 	emit_url(o, t, img->kernel);
 	emit(o, " ");
 	emit_cmdline(o, t, img);
-	emit(o, "\n");
+	/* A failed download goes back to the menu and tries again; without
+	 * this, iPXE ends the script and the firmware moves on. */
+	emit(o, " || goto failed\n");
 	for (size_t i = 0; i < img->n_initrds; i++) {
 		emit(o, "initrd ");
 		emit_url(o, t, img->initrds[i]);
-		emit(o, "\n");
+		emit(o, " || goto failed\n");
 	}
 	emit(o, "boot || goto failed\n\n");
 }

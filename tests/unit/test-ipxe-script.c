@@ -64,9 +64,9 @@ static void default_menu_boots_image_after_timeout(void **state)
 	assert_non_null(strstr(buf, "choose --timeout 5000 --default image target"));
 	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/live/vmlinuz initrd=initrd.img initrd=extra.cpio "
 				    "boot=live quiet console=ttyS0 hostname=beta "
-				    "labboot.booted=http://198.18.0.1/booted?mac=52:54:00:00:00:01\n"));
-	assert_non_null(strstr(buf, "initrd http://198.18.0.1/images/live/initrd.img\n"));
-	assert_non_null(strstr(buf, "initrd http://other/extra.cpio\n"));
+				    "labboot.booted=http://198.18.0.1/booted?mac=52:54:00:00:00:01 || goto failed\n"));
+	assert_non_null(strstr(buf, "initrd http://198.18.0.1/images/live/initrd.img || goto failed\n"));
+	assert_non_null(strstr(buf, "initrd http://other/extra.cpio || goto failed\n"));
 	assert_non_null(strstr(buf, "item local"));
 	assert_non_null(strstr(buf, "chain --autofree https://boot.netboot.xyz"));
 }
