@@ -1,0 +1,2 @@
+/* cache_key: being written. */
+typedef int cache_key_placeholder;

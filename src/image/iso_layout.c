@@ -1,0 +1,2 @@
+/* iso_layout: being written. */
+typedef int iso_layout_placeholder;

@@ -1,0 +1,2 @@
+/* recipe: being written. */
+typedef int recipe_placeholder;

@@ -1,0 +1,2 @@
+/* Placeholder: replaced with the packer's tests. */
+int main(void) { return 77; }
