@@ -8,6 +8,7 @@
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
 #include "http/http_server.h"
+#include "image/image_cli.h"
 #include "ndp/ndp_server.h"
 #include "store/store.h"
 #include "tftp/tftp_server.h"
@@ -35,6 +36,7 @@ static void usage(FILE *out)
 	      "  check     validate the configuration file\n"
 	      "  leases    list DHCP leases\n"
 	      "  hosts     list hosts and their last boot timeline\n"
+	      "  image     build and manage live images (labboot image --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
@@ -213,6 +215,43 @@ static int cmd_hosts(const struct config *cfg)
 	return 0;
 }
 
+/* `labboot image SUB ARGS [-c FILE]`: -c may stand anywhere; the rest goes
+ * to the image commands as they are. */
+static int cmd_image(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	struct config *cfg = NULL;
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, r;
+
+	if (!args)
+		return 1;
+	if (argc == 0 || image_cli_wants_help(argc, argv)) {
+		if (argc == 0)
+			image_cli(NULL, 0, NULL);
+		free(args);
+		return argc == 0 ? 2 : 0;
+	}
+	for (int i = 0; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			log_set_level(LOG_LEVEL_DEBUG);
+		else
+			args[n++] = argv[i];
+	}
+	if (config_load(path, &cfg) < 0) {
+		free(args);
+		return 1;
+	}
+	r = image_cli(cfg, n, args);
+	config_free(cfg);
+	free(args);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct config *cfg = NULL;
@@ -233,6 +272,8 @@ int main(int argc, char **argv)
 		puts("labboot " LABBOOT_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "image") == 0)
+		return cmd_image(argc - 2, argv + 2);
 	if (parse_cli(argc - 1, argv + 1, &cli) < 0)
 		return 2;
 	log_set_level(cli.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);

@@ -28,6 +28,7 @@ enum section_kind {
 	SEC_IMAGE,
 	SEC_ENTRY,
 	SEC_DNS,
+	SEC_IMAGES,
 };
 
 struct parser {
@@ -125,6 +126,10 @@ static const struct key_spec boot_keys[] = {
 	{ "netbootxyz-url", V_STR, CFG(netbootxyz_url) },
 	{ "kernel-args", V_STR, CFG(boot_kernel_args) },
 	{ "ipv6-ra", V_BOOL, CFG(boot_ipv6_ra) },
+};
+static const struct key_spec images_keys[] = {
+	{ "root", V_STR, CFG(images_root) },
+	{ "compressor", V_STR, CFG(images_compressor) },
 };
 static const struct key_spec dns_keys[] = {
 	{ "enable", V_BOOL, CFG(dns_enable) },
@@ -521,6 +526,7 @@ static void simple_set(struct parser *p, const char *key, const char *value)
 		break;
 	case SEC_TFTP: found = TRY_KEYS(p, tftp_keys, cfg, key, value); break;
 	case SEC_HTTP: found = TRY_KEYS(p, http_keys, cfg, key, value); break;
+	case SEC_IMAGES: found = TRY_KEYS(p, images_keys, cfg, key, value); break;
 	case SEC_BOOT: found = TRY_KEYS(p, boot_keys, cfg, key, value); break;
 	case SEC_DNS:
 		if (strcmp(key, "upstream") == 0) {
@@ -665,6 +671,7 @@ static void enter_section(struct parser *p, const char *section)
 		{ "server", SEC_SERVER, false }, { "dhcp", SEC_DHCP, false },
 		{ "tftp", SEC_TFTP, false },     { "http", SEC_HTTP, false },
 		{ "boot", SEC_BOOT, false },     { "dns", SEC_DNS, false },
+		{ "images", SEC_IMAGES, false },
 		{ "pool", SEC_POOL, true },      { "host", SEC_HOST, true },
 		{ "image", SEC_IMAGE, true },     { "entry", SEC_ENTRY, true },
 	};

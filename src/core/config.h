@@ -138,6 +138,8 @@ struct config {
 	bool http_enable;
 	uint16_t http_port;
 	char *http_root;
+	char *images_root;             /* [images] root: built images and their cache */
+	char *images_compressor;       /* zstd | xz | gzip | lz4 */
 	uint32_t http_threads;
 
 	/* [boot] */
@@ -183,6 +185,8 @@ const struct host *config_host_by_mac(const struct config *cfg, const uint8_t ma
 				      const struct host_nic **ret_nic);
 const struct host *config_host_by_name(const struct config *cfg, const char *name);
 const struct image *config_image_by_name(const struct config *cfg, const char *name);
+/* NAME or NAME@VERSION of a built image (safe as directory names). */
+bool image_ref_valid(const char *ref);
 /* The pool containing addr, or NULL. */
 const struct pool *config_pool_by_addr(const struct config *cfg, struct in_addr addr);
 /* Effective lease time etc. of a pool (pool value, else [dhcp], else default). */

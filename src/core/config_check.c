@@ -68,6 +68,10 @@ static void fill_defaults(struct config *cfg)
 		cfg->tftp_root = path_join(cfg->state_dir, "tftp");
 	if (!cfg->http_root)
 		cfg->http_root = path_join(cfg->state_dir, "http");
+	if (!cfg->images_root)
+		cfg->images_root = path_join(cfg->state_dir, "images");
+	if (!cfg->images_compressor)
+		cfg->images_compressor = xstrdup("zstd");
 	default_str(&cfg->ipxe_dir, "/usr/lib/ipxe");
 	default_str(&cfg->boot_bios, "undionly.kpxe");
 	default_str(&cfg->boot_efi64, "snponly.efi");
@@ -139,6 +143,20 @@ static int check_host_nics(struct config *cfg, const struct host *h)
 	return errors;
 }
 
+/* A built image is named NAME or NAME@VERSION: letters, digits, '.', '_',
+ * '-' (it names directories of the image store). */
+bool image_ref_valid(const char *ref)
+{
+	size_t n = strlen(ref), at = strcspn(ref, "@");
+
+	if (n == 0 || n > 128 || at == 0 || ref[0] == '.' || (at < n && (at + 1 == n || ref[at + 1] == '.')))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (i != at && !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", ref[i]))
+			return false;
+	return strchr(ref + at + (at < n), '@') == NULL;
+}
+
 static int check_hosts(struct config *cfg)
 {
 	int errors = 0;
@@ -151,8 +169,9 @@ static int check_hosts(struct config *cfg)
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(cfg->hosts[k].name, h->name) == 0)
 				errors += check_error(cfg, h->line, "host %s defined twice", h->name);
-		if (h->image && !config_image_by_name(cfg, h->image))
-			errors += check_error(cfg, h->line, "host %s: no [image \"%s\"]", h->name, h->image);
+		if (h->image && !config_image_by_name(cfg, h->image) && !image_ref_valid(h->image))
+			errors += check_error(cfg, h->line, "host %s: image \"%s\" is neither an [image] section nor a built image NAME[@VERSION]",
+					      h->name, h->image);
 	}
 	return errors;
 }
@@ -169,8 +188,12 @@ static int check_images(struct config *cfg)
 			if (strcmp(cfg->images[k].name, img->name) == 0)
 				errors += check_error(cfg, img->line, "image %s defined twice", img->name);
 	}
-	if (cfg->boot_image && !config_image_by_name(cfg, cfg->boot_image))
-		errors += check_error(cfg, 0, "[boot] image: no [image \"%s\"]", cfg->boot_image);
+	if (cfg->boot_image && !config_image_by_name(cfg, cfg->boot_image) && !image_ref_valid(cfg->boot_image))
+		errors += check_error(cfg, 0, "[boot] image: \"%s\" is neither an [image] section nor a built image NAME[@VERSION]",
+				      cfg->boot_image);
+	if (strcmp(cfg->images_compressor, "zstd") && strcmp(cfg->images_compressor, "xz") &&
+	    strcmp(cfg->images_compressor, "gzip") && strcmp(cfg->images_compressor, "lz4"))
+		errors += check_error(cfg, 0, "[images] compressor: \"%s\" is not zstd, xz, gzip or lz4", cfg->images_compressor);
 	return errors;
 }
 
@@ -288,7 +311,7 @@ void config_free(struct config *cfg)
 		free(cfg->dns_records[i].name);
 		free(cfg->dns_records[i].target);
 	}
-	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root,
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor,
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args };

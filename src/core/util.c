@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
@@ -190,4 +191,15 @@ int open_beneath(int dir_fd, const char *rel)
 	int fd = (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
 
 	return fd < 0 ? -errno : fd;
+}
+
+int pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

@@ -64,3 +64,6 @@ int open_beneath(int dir_fd, const char *rel);
 
 /* Strict strdup that aborts on OOM: used only at configuration time. */
 char *xstrdup(const char *s);
+
+/* snprintf for paths: -ENAMETOOLONG instead of a silently cut result. */
+__attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t size, const char *fmt, ...);

@@ -1,0 +1,18 @@
+/* `labboot image build`: a recipe into a published image version. */
+#pragma once
+#include <stdbool.h>
+
+struct config;
+
+struct build_opts {
+	const struct config *cfg;
+	const char *recipe_path;
+	const char *name;          /* NULL: the recipe file's name without ".recipe" */
+	bool no_cache;             /* rerun every step */
+	bool flatten;              /* publish one squashfs instead of the layer stack */
+	bool no_promote;           /* keep the current default */
+};
+
+/* 0 on success (a new version, or "up to date"), -errno or -EINVAL (with a
+ * message printed) on failure; nothing is published then. */
+int image_build(const struct build_opts *o);

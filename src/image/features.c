@@ -1,0 +1,280 @@
+/* Feature files and the second initrd (see features.h). */
+#include "image/features.h"
+
+#include "core/util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* Calls labboot back once multi-user.target is reached, with the URL that
+ * labboot put on the kernel command line (labboot.booted=). curl or wget if
+ * the image has them, else bash's /dev/tcp, which every Debian and Ubuntu
+ * root has. */
+static const char booted_script[] =
+	"#!/bin/bash\n"
+	"# labboot: tell the server this machine is up (multi-user.target).\n"
+	"url=$(tr ' ' '\\n' </proc/cmdline | sed -n 's/^labboot\\.booted=//p' | head -n1)\n"
+	"[ -n \"$url\" ] || exit 0\n"
+	"for try in 1 2 3 4 5; do\n"
+	"\tif command -v curl >/dev/null; then curl -fsS -m 10 -o /dev/null \"$url\" && exit 0\n"
+	"\telif command -v wget >/dev/null; then wget -q -T 10 -O /dev/null \"$url\" && exit 0\n"
+	"\telse\n"
+	"\t\thp=${url#http://}; path=/${hp#*/}; hp=${hp%%/*}; host=${hp%%:*}; port=${hp#*:}\n"
+	"\t\t[ \"$port\" = \"$hp\" ] && port=80\n"
+	"\t\tif exec 3<>\"/dev/tcp/$host/$port\"; then\n"
+	"\t\t\tprintf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' \"$path\" \"$hp\" >&3\n"
+	"\t\t\thead -n1 <&3 | grep -q ' 200 ' && exit 0\n"
+	"\t\tfi\n"
+	"\tfi\n"
+	"\tsleep 2\n"
+	"done\n"
+	"exit 1\n";
+
+static const char booted_unit[] =
+	"[Unit]\n"
+	"Description=Tell labboot this machine is up\n"
+	"After=multi-user.target network-online.target\n"
+	"Wants=network-online.target\n"
+	"ConditionKernelCommandLine=labboot.booted\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"ExecStart=/usr/lib/labboot/booted\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
+/* The reference notes' netplan patch, as networkd configuration: DHCP on
+ * every wired NIC with the MAC as client identifier, so the live system
+ * keeps the address (and DNS) of its reservation. */
+static const char networkd_conf[] =
+	"# labboot FEATURE networkd\n"
+	"[Match]\n"
+	"Name=en* eth*\n"
+	"\n"
+	"[Network]\n"
+	"DHCP=ipv4\n"
+	"\n"
+	"[DHCPv4]\n"
+	"ClientIdentifier=mac\n"
+	"UseHostname=false\n"
+	"UseDNS=true\n";
+
+static const char netplan_conf[] =
+	"# labboot FEATURE networkd (Ubuntu: netplan renders networkd)\n"
+	"network:\n"
+	"  version: 2\n"
+	"  renderer: networkd\n"
+	"  ethernets:\n"
+	"    all-en:\n"
+	"      match: {name: \"en*\"}\n"
+	"      dhcp4: true\n"
+	"      dhcp-identifier: mac\n"
+	"    all-eth:\n"
+	"      match: {name: \"eth*\"}\n"
+	"      dhcp4: true\n"
+	"      dhcp-identifier: mac\n";
+
+/* live-boot's fetch= downloads exactly one file; a layered image needs
+ * every layer. With fetch=URL/filesystem.module this replaces live-boot's
+ * do_httpmount: the list and each layer it names go into the RAM medium,
+ * retried when a download is cut off, and live-boot then stacks them in
+ * the list's order. Sourced by live-boot with its other components. */
+static const char live_boot_fetch[] =
+	"#!/bin/sh\n"
+	"# labboot: fetch a layered live image (filesystem.module and its layers)\n"
+	"case \" $(cat /proc/cmdline) \" in\n"
+	"*\" fetch=\"*.module\" \"*)\n"
+	"labboot_get ()\n"
+	"{\n"
+	"\tfor try in 1 2 3 4 5 6; do\n"
+	"\t\trm -f \"$2\"\n"
+	"\t\twget \"$1\" -O \"$2\" && return 0\n"
+	"\t\techo \"labboot: download of $1 failed (try $try), retrying\" >/dev/console\n"
+	"\t\tsleep $try\n"
+	"\tdone\n"
+	"\treturn 1\n"
+	"}\n"
+	"do_httpmount ()\n"
+	"{\n"
+	"\tlocal dest base name\n"
+	"\tdest=\"${mountpoint}/${LIVE_MEDIA_PATH}\"\n"
+	"\tmount -t ramfs ram \"${mountpoint}\" || return 1\n"
+	"\tmkdir -p \"${dest}\"\n"
+	"\tbase=\"${FETCH%/*}\"\n"
+	"\tlog_begin_msg \"labboot: fetching ${FETCH}\"\n"
+	"\tlabboot_get \"${FETCH}\" \"${dest}/${FETCH##*/}\" || return 1\n"
+	"\tfor name in $(cat \"${dest}/${FETCH##*/}\"); do\n"
+	"\t\tlabboot_get \"${base}/${name}\" \"${dest}/${name}\" || return 1\n"
+	"\tdone\n"
+	"\tlog_end_msg\n"
+	"\treturn 0\n"
+	"}\n"
+	";;\n"
+	"esac\n";
+
+struct gen_file {
+	const char *path;
+	const char *content;   /* NULL: a symlink to target */
+	const char *target;
+	mode_t mode;
+};
+
+static int mkdirs_for(const char *root, const char *rel, mode_t mode)
+{
+	char p[PATH_MAX];
+
+	if (pathf(p, sizeof(p), "%s/%s", root, rel) < 0)
+		return -ENAMETOOLONG;
+	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+static int write_gen(const char *root, const struct gen_file *g)
+{
+	char p[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	size_t n;
+	int r;
+
+	if ((r = mkdirs_for(root, g->path, 0755)) < 0 || (r = pathf(p, sizeof(p), "%s/%s", root, g->path)) < 0)
+		return r;
+	if (!g->content)
+		return symlink(g->target, p) < 0 ? -errno : 0;
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, g->mode)) < 0)
+		return -errno;
+	n = strlen(g->content);
+	if (write(fd, g->content, n) != (ssize_t)n || fchmod(fd, g->mode) < 0)
+		return -errno;
+	return 0;
+}
+
+static const char *feature_value(const struct recipe *r, enum recipe_feature f)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (r->steps[i].op == RECIPE_FEATURE && r->steps[i].feature == f)
+			v = r->steps[i].arg ? r->steps[i].arg : "";
+	return v;
+}
+
+int features_write_tree(const struct recipe *r, const char *dir)
+{
+	static const struct gen_file always[] = {
+		{ "usr/lib/labboot/booted", booted_script, NULL, 0755 },
+		{ "etc/systemd/system/labboot-booted.service", booted_unit, NULL, 0644 },
+		{ "etc/systemd/system/multi-user.target.wants/labboot-booted.service", NULL,
+		  "/etc/systemd/system/labboot-booted.service", 0 },
+	};
+	static const struct gen_file networkd[] = {
+		{ "etc/systemd/network/20-labboot.network", networkd_conf, NULL, 0644 },
+		{ "etc/netplan/01-labboot.yaml", netplan_conf, NULL, 0600 },
+		{ "etc/systemd/system/multi-user.target.wants/systemd-networkd.service", NULL,
+		  "/lib/systemd/system/systemd-networkd.service", 0 },
+		{ "etc/systemd/system/sockets.target.wants/systemd-networkd.socket", NULL,
+		  "/lib/systemd/system/systemd-networkd.socket", 0 },
+		{ "etc/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service", NULL,
+		  "/lib/systemd/system/systemd-networkd-wait-online.service", 0 },
+	};
+	const char *v;
+	char buf[4096], target[PATH_MAX];
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
+		if ((ret = write_gen(dir, &always[i])) < 0)
+			return ret;
+	if (feature_value(r, FEATURE_NETWORKD))
+		for (size_t i = 0; i < ARRAY_SIZE(networkd); i++)
+			if ((ret = write_gen(dir, &networkd[i])) < 0)
+				return ret;
+	if ((v = feature_value(r, FEATURE_SSH_KEY))) {
+		snprintf(buf, sizeof(buf), "%s\n", v);
+		if ((ret = mkdirs_for(dir, "root/.ssh/x", 0700)) < 0 ||
+		    (ret = write_gen(dir, &(struct gen_file){ "root/.ssh/authorized_keys", buf, NULL, 0600 })) < 0)
+			return ret;
+	}
+	if ((v = feature_value(r, FEATURE_TIMEZONE))) {
+		snprintf(buf, sizeof(buf), "%s\n", v);
+		if (pathf(target, sizeof(target), "/usr/share/zoneinfo/%s", v) < 0)
+			return -ENAMETOOLONG;
+		if ((ret = write_gen(dir, &(struct gen_file){ "etc/timezone", buf, NULL, 0644 })) < 0 ||
+		    (ret = write_gen(dir, &(struct gen_file){ "etc/localtime", NULL, target, 0 })) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int cpio_add(struct archive *a, const char *path, mode_t mode, const char *content)
+{
+	struct archive_entry *e = archive_entry_new();
+	size_t n = content ? strlen(content) : 0;
+	int r = 0;
+
+	if (!e)
+		return -ENOMEM;
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_mode(e, mode);
+	archive_entry_set_size(e, (la_int64_t)n);
+	archive_entry_set_mtime(e, 0, 0); /* the same bytes on every build */
+	archive_entry_set_nlink(e, 1);
+	if (archive_write_header(a, e) != ARCHIVE_OK || (n && archive_write_data(a, content, n) != (la_ssize_t)n))
+		r = -EIO;
+	archive_entry_free(e);
+	return r;
+}
+
+int features_write_cpio(enum iso_layout_kind layout, const char *path)
+{
+	static const char *const dirs[] = { "lib", "lib/live", "lib/live/boot" };
+	struct archive *a = archive_write_new();
+	int r = 0;
+
+	if (!a)
+		return -ENOMEM;
+	archive_write_set_format_cpio_newc(a);
+	archive_write_add_filter_none(a);
+	if (archive_write_open_filename(a, path) != ARCHIVE_OK) {
+		archive_write_free(a);
+		return -EIO;
+	}
+	/* Casper images fetch their root over NFS (or a URL of the ISO) and
+	 * need nothing here yet; live-boot gets the layered fetch. */
+	if (layout == ISO_LAYOUT_LIVE_BOOT) {
+		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(dirs); i++)
+			r = cpio_add(a, dirs[i], S_IFDIR | 0755, NULL);
+		if (r == 0)
+			r = cpio_add(a, "lib/live/boot/9995-labboot-fetch.sh", S_IFREG | 0644, live_boot_fetch);
+	} else {
+		r = cpio_add(a, "conf", S_IFDIR | 0755, NULL);
+		if (r == 0)
+			r = cpio_add(a, "conf/labboot", S_IFREG | 0644, "built by labboot\n");
+	}
+	if (archive_write_close(a) != ARCHIVE_OK && r == 0)
+		r = -EIO;
+	archive_write_free(a);
+	return r;
+}
+
+int features_cmdline(const struct recipe *r, enum iso_layout_kind layout, char *buf, size_t size)
+{
+	const char *user = feature_value(r, FEATURE_USER);
+	size_t n = strlen(buf);
+
+	if (feature_value(r, FEATURE_TORAM))
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%storam", n ? " " : "");
+	if (user && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? " " : "",
+				      layout == ISO_LAYOUT_LIVE_BOOT ? "live-config.username" : "username", user);
+	return n < size ? 0 : -E2BIG;
+}
