@@ -107,13 +107,16 @@ key_rootfs() {
 	} | hash_of
 }
 key_squashfs() { { key_rootfs; declare -f squashfs_build; } | hash_of; }
-key_live() { { key_squashfs; declare -f live_build; } | hash_of; }
-key_casper() { { key_squashfs; declare -f casper_build casper_initrd; } | hash_of; }
-key_casper24() { { key_squashfs; declare -f casper24_build casper_initrd layer_build; } | hash_of; }
+# iso_make and mktmp shape every ISO (file modes), uuid_of the casper UUIDs.
+key_live() { { key_squashfs; declare -f live_build iso_make mktmp; } | hash_of; }
+key_casper() { { key_squashfs; declare -f casper_build casper_initrd uuid_of iso_make mktmp; } | hash_of; }
+key_casper24() {
+	{ key_squashfs; declare -f casper24_build casper_initrd layer_build uuid_of iso_make mktmp; } | hash_of
+}
 key_tiny() {
 	{
 		dpkg-query -W -f='${Package} ${Version}\n' busybox-static 2>/dev/null || sha256sum /bin/busybox
-		declare -f tiny_build
+		declare -f tiny_build iso_make mktmp
 	} | hash_of
 }
 
