@@ -50,6 +50,9 @@ static void emit_url(struct out *o, const struct boot_target *t, const char *pat
 static const struct image *target_image(const struct boot_target *t)
 {
 	const char *name = t->host && t->host->image ? t->host->image : t->cfg->boot_image;
+
+	if (t->image)
+		return t->image;
 	return name ? config_image_by_name(t->cfg, name) : NULL;
 }
 
@@ -77,6 +80,10 @@ static void emit_cmdline(struct out *o, const struct boot_target *t, const struc
 		emit_arg(o, t, t->host->kernel_args);
 	if (t->host)
 		emit(o, "hostname=%s ", t->host->name);
+	/* Built images name the system through systemd (live-boot ignores
+	 * hostname=, and without live-config nothing else reads it). */
+	if (t->host && img->built)
+		emit(o, "systemd.hostname=%s ", t->host->name);
 	emit(o, "labboot.booted=%s/booted?mac=%s", t->base_url, format_mac(mac, t->mac));
 }
 

@@ -15,6 +15,8 @@ struct boot_target {
 	const struct host *host;      /* NULL: a machine without reservation */
 	uint8_t mac[6];
 	const char *base_url;         /* e.g. "http://198.18.0.1" */
+	const struct image *image;    /* a built image resolved by the caller, or NULL:
+					 the host's or [boot]'s [image] section */
 };
 
 /* Writes the script into buf (NUL-terminated). Returns its length, or

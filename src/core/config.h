@@ -87,6 +87,7 @@ struct image {
 	size_t n_initrds;
 	char *cmdline;
 	int line;
+	bool built;                   /* from the image store, not an [image] section */
 };
 
 /* A user's own menu entry: a label and the iPXE commands it runs. */

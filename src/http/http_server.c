@@ -6,6 +6,8 @@
 #include "http/http_server.h"
 #include "http/http_api.h"
 #include "http/http_parse.h"
+#include "image/image_boot.h"
+#include "image/image_store.h"
 #include "boot/ipxe_script.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -29,6 +31,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	int root_fd;                  /* [http] root, -1 if missing */
 	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
+	int images_fd;                /* [images] root: built images under /images/ */
 	struct ratelimit rl;
 };
 
@@ -151,9 +154,30 @@ static int read_template(struct http_server *srv, const char *path, char *buf, s
 	return r;
 }
 
+/* A host whose image is not an [image] section boots a built one, looked
+ * up in the store for each script, so promotions apply at once. */
+static int resolve_built_image(struct http_server *srv, struct boot_target *t, struct image *img)
+{
+	char buf[256];
+	const char *ref = image_ref_for_host(srv->cfg, t->host ? t->host->name : NULL, buf, sizeof(buf));
+	int r;
+
+	if (!ref || config_image_by_name(srv->cfg, ref))
+		return 0;
+	if ((r = image_boot_resolve(srv->cfg, ref, img)) < 0) {
+		log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: image %s: %s", ref,
+				r == -ENOENT ? "not built (labboot image ls)" : strerror(-r));
+		return r;
+	}
+	t->image = img;
+	return 0;
+}
+
 static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connection *c)
 {
 	struct boot_target t = { .cfg = srv->cfg };
+	struct image built = { 0 };
+	enum MHD_Result ret;
 	char url[256], mac[18];
 	_cleanup_free_ char *script = malloc(IPXE_SCRIPT_MAX);
 	int n;
@@ -165,6 +189,7 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	base_url(srv, c, url, sizeof(url));
 	t.base_url = url;
 	t.host = config_host_by_mac(srv->cfg, t.mac, NULL);
+	resolve_built_image(srv, &t, &built);
 	if (t.host && t.host->script) {
 		_cleanup_free_ char *tmpl = malloc(IPXE_SCRIPT_MAX);
 		n = tmpl ? read_template(srv, t.host->script, tmpl, IPXE_SCRIPT_MAX) : -ENOMEM;
@@ -173,6 +198,7 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	} else {
 		n = ipxe_script_render(&t, script, IPXE_SCRIPT_MAX);
 	}
+	image_boot_free(&built);
 	if (n < 0) {
 		log_warn("http: cannot render the script for %s: %s", format_mac(mac, t.mac), strerror(-n));
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
@@ -180,7 +206,8 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	store_event_add(srv->st, t.mac, t.host ? t.host->name : "", "script", "boot.ipxe %d bytes", n);
 	log_info("http: boot script for %s%s%s", format_mac(mac, t.mac), t.host ? " host " : "",
 		 t.host ? t.host->name : "");
-	return send_script(c, script);
+	ret = send_script(c, script);
+	return ret;
 }
 
 static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connection *c)
@@ -227,6 +254,8 @@ static const char *file_event_kind(const char *rel)
 		return "initrd";
 	if (strstr(base, ".efi") || strstr(base, "pxe"))
 		return "bootloader";
+	if (strstr(base, ".squashfs") || strstr(base, ".module"))
+		return "root";
 	return NULL;
 }
 
@@ -363,6 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, c, srv->ipxe_fd, url + 5, head);
+	if (strncmp(url, "/images/", 8) == 0 && !strstr(url, "/."))
+		return serve_file(srv, c, srv->images_fd, url + 7, head);
 	return serve_file(srv, c, srv->root_fd, url, head);
 }
 
@@ -387,6 +418,12 @@ int http_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->root_fd = open_dir(cfg->http_root, "root");
 	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
+	{
+		struct image_store is;
+		if (image_store_init(&is, cfg->images_root) < 0)
+			log_warn("http: image store %s cannot be created", cfg->images_root);
+		srv->images_fd = open_dir(cfg->images_root, "images");
+	}
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
 				       cfg->http_port, NULL, NULL, on_request, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -415,5 +452,7 @@ void http_server_free(struct http_server *srv)
 		close(srv->root_fd);
 	if (srv->ipxe_fd >= 0)
 		close(srv->ipxe_fd);
+	if (srv->images_fd >= 0)
+		close(srv->images_fd);
 	free(srv);
 }

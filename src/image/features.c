@@ -234,9 +234,13 @@ static int cpio_add(struct archive *a, const char *path, mode_t mode, const char
 	return r;
 }
 
+/* Only files, never their directories: the kernel replaces an entry of
+ * another type when a later archive names it (init/initramfs.c), so a "lib"
+ * directory entry would delete merged-/usr's lib -> usr/lib symlink and with
+ * it every module and script of the distro's initrd. The directories are the
+ * distro initrd's own. */
 int features_write_cpio(enum iso_layout_kind layout, const char *path)
 {
-	static const char *const dirs[] = { "lib", "lib/live", "lib/live/boot" };
 	struct archive *a = archive_write_new();
 	int r = 0;
 
@@ -250,16 +254,10 @@ int features_write_cpio(enum iso_layout_kind layout, const char *path)
 	}
 	/* Casper images fetch their root over NFS (or a URL of the ISO) and
 	 * need nothing here yet; live-boot gets the layered fetch. */
-	if (layout == ISO_LAYOUT_LIVE_BOOT) {
-		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(dirs); i++)
-			r = cpio_add(a, dirs[i], S_IFDIR | 0755, NULL);
-		if (r == 0)
-			r = cpio_add(a, "lib/live/boot/9995-labboot-fetch.sh", S_IFREG | 0644, live_boot_fetch);
-	} else {
-		r = cpio_add(a, "conf", S_IFDIR | 0755, NULL);
-		if (r == 0)
-			r = cpio_add(a, "conf/labboot", S_IFREG | 0644, "built by labboot\n");
-	}
+	if (layout == ISO_LAYOUT_LIVE_BOOT)
+		r = cpio_add(a, "lib/live/boot/9995-labboot-fetch.sh", S_IFREG | 0644, live_boot_fetch);
+	else
+		r = cpio_add(a, "conf/labboot", S_IFREG | 0644, "built by labboot\n");
 	if (archive_write_close(a) != ARCHIVE_OK && r == 0)
 		r = -EIO;
 	archive_write_free(a);

@@ -52,7 +52,8 @@ static int manifest_fn(const char *root, void *ud)
 
 	m->prefix = strlen(root);
 	walk_ctx = m;
-	if (nftw(root, walk_one, 64, FTW_PHYS | FTW_MOUNT) < 0)
+	/* no FTW_MOUNT: overlayfs reports the lower st_dev of non-directories */
+	if (nftw(root, walk_one, 64, FTW_PHYS) < 0)
 		return -errno;
 	/* The package list follows the files, after a separator line. */
 	fputs("\x01packages\n", m->out);

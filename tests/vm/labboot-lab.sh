@@ -4,7 +4,8 @@
 # writes DIR/labboot.conf with hosts beta (bios, 52:54:00:18:00:12),
 # gamma (uefi, ...:13) and delta (uefi-http, ...:14), brings the lab NS up
 # with IPv6 on the bridge (labboot answers iPXE's router solicitations),
-# and starts labboot in it. LABBOOT_PID is its PID.
+# and starts labboot in it. LABBOOT_PID is its PID. LAB_CONF_OVERRIDE=FILE
+# starts it with FILE instead of the generated configuration.
 # shellcheck shell=bash
 
 LABBOOT=${LABBOOT:-$ROOT/build/labboot}
@@ -63,7 +64,11 @@ labboot_lab_config() { # DIR MENU_TIMEOUT
 labboot_lab() { # NS DIR [MENU_TIMEOUT]
 	local ns=$1 dir=$2 timeout=${3:-5s} i
 	labboot_lab_files "$dir"
-	labboot_lab_config "$dir" "$timeout" > "$dir/labboot.conf"
+	if [ -n "${LAB_CONF_OVERRIDE:-}" ]; then # a test's own variant of the config
+		cp "$LAB_CONF_OVERRIDE" "$dir/labboot.conf"
+	else
+		labboot_lab_config "$dir" "$timeout" > "$dir/labboot.conf"
+	fi
 	lab_up "$ns"
 	# IPv6 on the lab link: iPXE asks for a router; labboot tells it there is none
 	[ "${LAB_IPV6:-1}" = 1 ] && ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
