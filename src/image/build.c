@@ -328,7 +328,7 @@ static int base_extract(struct build *b, const struct stat *st, const char *shah
 			r = -errno;
 	}
 	if (r < 0) {
-		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, b->recipe->steps[0].line, b->iso_path,
+		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, b->recipe->steps[0].line, b->recipe->steps[0].arg,
 		    err[0] ? err : strerror(-r));
 		remove_tree(tmp);
 		return r;

@@ -168,7 +168,8 @@ static int read_entries(struct archive *a, const char *dest, struct wanted *w, u
 		if (type == AE_IFLNK) {
 			w->links[w->n] = xstrdup(archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
 		} else if ((r = write_entry(a, dest, rel, bytes)) < 0) {
-			snprintf(err, errlen, "extracting %s: %s", rel, strerror(-r));
+			snprintf(err, errlen, "extracting %s: %s", rel,
+				 r == -EIO ? "the ISO is truncated or unreadable" : strerror(-r));
 			return r;
 		}
 		w->names[w->n++] = xstrdup(rel);
@@ -207,7 +208,7 @@ int iso_read(const char *iso_path, const char *dest_dir, iso_progress_fn progres
 	posix_fadvise(rd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	archive_read_support_format_iso9660(a);
 	if (archive_read_open(a, &rd, NULL, read_cb, NULL) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s: not an ISO 9660 image: %s", iso_path, archive_error_string(a));
+		snprintf(err, errlen, "not an ISO 9660 image (%s)", archive_error_string(a));
 		r = -EINVAL;
 		goto out;
 	}

@@ -188,7 +188,9 @@ printf 'FROM ./debian-live.iso sha256:%064d\n' 0 | bad wrongsum "sha256 mismatch
 printf 'FROM ./debian-live.iso sha256:%s\n\nCOPY files/nope.txt /x\n' "$TINY_ISO_SHA256" | bad nosrc "nosrc.recipe:3: COPY: files/nope.txt"
 printf 'FROM ./missing.iso sha256:%s\n' "$TINY_ISO_SHA256" | bad noiso "noiso.recipe:1: FROM ./missing.iso"
 head -c 100000 /dev/urandom >"$r/garbage.iso"
-printf 'FROM ./garbage.iso sha256:%s\n' "$(sha256sum <"$r/garbage.iso" | cut -d' ' -f1)" | bad garbage "not"
+printf 'FROM ./garbage.iso sha256:%s\n' "$(sha256sum <"$r/garbage.iso" | cut -d' ' -f1)" | bad garbage "garbage.recipe:1: FROM ./garbage.iso: not an ISO 9660 image"
+head -c 600000 "$TINY_ISO" >"$r/trunc.iso"
+printf 'FROM ./trunc.iso sha256:%s\n' "$(sha256sum <"$r/trunc.iso" | cut -d' ' -f1)" | bad trunc "trunc.recipe:1: FROM ./trunc.iso: extracting live/filesystem.squashfs: the ISO is truncated"
 expect_clean "after the bad recipes"
 
 # ---- two builds of one image at once are serialised -------------------------
