@@ -627,10 +627,13 @@ static int flatten(struct build *b)
 		sb.scratch = scratch;
 		r = sandbox_run(&sb, flatten_fn, NULL, &f);
 		remove_tree(top);
+		if (r == 0 && stat(flat.path, &st) < 0) /* packed in the sandbox's process */
+			r = -errno;
 		if (r < 0) {
 			say(b, "flatten: %s", strerror(-r));
 			return r;
 		}
+		flat.bytes = (uint64_t)st.st_size;
 		flat.seconds = now_s() - t0;
 	} else {
 		flat.cached = true;
