@@ -459,7 +459,7 @@ static int read_names(struct packer *p, int dfd, struct node *dir)
 		r = -E2BIG;
 	dir->children = l.v;
 	dir->n_children = (uint32_t)l.n; /* freed with DIR even on error */
-	if (r == 0)
+	if (r == 0 && l.n > 1)
 		qsort(l.v, l.n, sizeof(l.v[0]), by_name);
 	return r;
 }
@@ -589,7 +589,8 @@ static int resolve_hard_links(struct packer *p)
 	struct node **v = p->links.v;
 	size_t out = 0;
 
-	qsort(v, p->links.n, sizeof(v[0]), by_inode);
+	if (p->links.n > 1)
+		qsort(v, p->links.n, sizeof(v[0]), by_inode);
 	for (size_t i = 0, j; i < p->links.n; i = j) {
 		for (j = i + 1; j < p->links.n && v[j]->dev == v[i]->dev && v[j]->ino == v[i]->ino; j++)
 			v[j]->link_to = v[i];
