@@ -42,6 +42,7 @@ struct sqfs_pack_stats {
  * fsync'ed; the caller renames it into place). Output is the same bytes for
  * the same tree: entries sorted bytewise, the superblock's time is the
  * newest mtime in the tree. Mount points below SRC_DIR are descended into.
+ * Needs /proc (xattrs of non-directories are read via /proc/self/fd/N/name).
  * 0 or -errno; on failure OUT_PATH is removed (if it was opened). -ESTALE if
  * a file changed type or identity between the scan and reading its data. */
 int sqfs_pack_dir(const char *src_dir, const char *out_path, const struct sqfs_pack_opts *opts,
@@ -67,7 +68,8 @@ struct sqfs_entry {
 	const struct sqfs_xattr *xattrs; /* n_xattrs of them, in the image's order */
 };
 
-/* Calls CB for every entry of the squashfs at PATH, parents before children,
+/* Calls CB for every entry of the squashfs at PATH (a regular file, else
+ * -EINVAL), parents before children,
  * names sorted. If WANT_HASH, regular files' contents are hashed and CB gets
  * the SHA-256 (32 bytes); otherwise, and for other entries, sha256 is NULL.
  * Everything CB is given lives only for the call. A negative return from CB
