@@ -130,6 +130,7 @@ static const struct key_spec boot_keys[] = {
 static const struct key_spec images_keys[] = {
 	{ "root", V_STR, CFG(images_root) },
 	{ "compressor", V_STR, CFG(images_compressor) },
+	{ "level", V_U32, CFG(images_level), 0, 22 },
 };
 static const struct key_spec dns_keys[] = {
 	{ "enable", V_BOOL, CFG(dns_enable) },

@@ -141,6 +141,7 @@ struct config {
 	char *http_root;
 	char *images_root;             /* [images] root: built images and their cache */
 	char *images_compressor;       /* zstd | xz | gzip | lz4 */
+	uint32_t images_level;         /* compression level, 0: the compressor's default */
 	uint32_t http_threads;
 
 	/* [boot] */

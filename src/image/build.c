@@ -398,8 +398,8 @@ static int pack(struct build *b, const char *dir, const char *out, struct layer 
 {
 	char tmp[PATH_MAX];
 	struct progress pr = { b, "compressing", now_s(), 0 };
-	struct sqfs_pack_opts po = { .compressor = b->o->cfg->images_compressor, .progress = pack_progress,
-				     .userdata = &pr };
+	struct sqfs_pack_opts po = { .compressor = b->o->cfg->images_compressor, .level = b->o->cfg->images_level,
+				     .progress = pack_progress, .userdata = &pr };
 	struct sqfs_pack_stats stats = { 0 };
 	int r;
 
@@ -610,6 +610,7 @@ static int flatten(struct build *b)
 		sha256_field(c, b->top_key, 32);
 		sha256_str(c, "flatten");
 		sha256_str(c, b->o->cfg->images_compressor);
+		sha256_field(c, &b->o->cfg->images_level, sizeof(b->o->cfg->images_level));
 		sha256_final(c, key);
 	}
 	format_sha256_hex(flat.key, key);

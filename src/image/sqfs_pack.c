@@ -299,6 +299,7 @@ struct packer {
 	const struct sqfs_pack_opts *opts;
 	uint32_t block_size;
 	SQFS_COMPRESSOR comp;
+	unsigned level;
 	unsigned workers;
 	int root_fd;
 
@@ -622,6 +623,8 @@ static int open_image(struct packer *p, const char *out_path)
 		if (p->files.v[i]->dev == st.st_dev && p->files.v[i]->ino == st.st_ino)
 			return -EINVAL;
 	r = sqfs_compressor_config_init(&cfg, p->comp, p->block_size, 0);
+	if (r == 0 && p->level)
+		cfg.level = p->level;
 	if (r == 0)
 		r = sqfs_compressor_create(&cfg, &p->cmp);
 	if (r == 0) {
@@ -1007,6 +1010,7 @@ static int packer_init(struct packer *p, const struct sqfs_pack_opts *opts)
 	r = compressor_id(opts ? opts->compressor : NULL, &p->comp);
 	if (r < 0)
 		return r;
+	p->level = opts ? opts->level : 0;
 	p->block_size = opts && opts->block_size ? opts->block_size : DEFAULT_BLOCK_SIZE;
 	if (p->block_size < SQFS_MIN_BLOCK_SIZE || p->block_size > SQFS_MAX_BLOCK_SIZE ||
 	    (p->block_size & (p->block_size - 1)))

@@ -25,6 +25,7 @@
 struct sqfs_pack_opts {
 	const char *compressor;   /* "zstd" (NULL: zstd), "xz", "gzip", "lz4" */
 	unsigned workers;         /* compressor threads; 0: one per CPU */
+	unsigned level;           /* compression level; 0: the compressor's default */
 	uint32_t block_size;      /* 0: 128 KiB; a power of two, 4 KiB to 1 MiB */
 	/* Called now and then with the file bytes read so far (may be NULL). */
 	void (*progress)(void *userdata, uint64_t bytes_done);
