@@ -44,6 +44,7 @@ static const char booted_unit[] =
 	"\n"
 	"[Service]\n"
 	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
 	"ExecStart=/usr/lib/labboot/booted\n"
 	"\n"
 	"[Install]\n"

@@ -24,11 +24,14 @@ const char *iso_layout_name(enum iso_layout_kind k)
 
 const char *iso_path_normalise(const char *path)
 {
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	while (path[0] == '/')
-		path++;
-	return path;
+	for (;;) {
+		if (path[0] == '.' && path[1] == '/')
+			path += 2;
+		else if (path[0] == '/')
+			path++;
+		else
+			return path;
+	}
 }
 
 static bool in_dir(const char *path, const char *dir, const char **ret_name)
@@ -76,6 +79,8 @@ static int set_path(char *dst, const char *dir, const char *name)
 	return n < 0 || n >= ISO_PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+static bool has(const char *const *paths, size_t n, const char *dir, const char *name);
+
 /* The kernel and initrd: the plain name if present, else the first sorted
  * versioned one (live/vmlinuz-6.1.0-13-amd64). */
 static int boot_files(const char *const *paths, size_t n, const char *dir, struct iso_layout *l)
@@ -86,6 +91,13 @@ static int boot_files(const char *const *paths, size_t n, const char *dir, struc
 
 	if (!nk || !ni)
 		return -ENOENT;
+	/* The plain names win however many versioned ones come first. */
+	if (has(paths, n, dir, "vmlinuz"))
+		k[0] = "vmlinuz";
+	if (has(paths, n, dir, "initrd.img"))
+		i[0] = "initrd.img";
+	else if (has(paths, n, dir, "initrd"))
+		i[0] = "initrd";
 	if (set_path(l->kernel, dir, k[0]) < 0 || set_path(l->initrd, dir, i[0]) < 0)
 		return -ENAMETOOLONG;
 	return 0;

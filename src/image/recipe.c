@@ -140,6 +140,16 @@ static char *next_word(char **s)
 	return w;
 }
 
+/* A word from the recipe made safe to show: control bytes become '?', in
+ * place (the word is a copy owned by the parser). */
+static char *visible(char *s)
+{
+	for (char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return s;
+}
+
 static bool is_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
@@ -160,6 +170,8 @@ static int parse_from(struct parser *p, struct recipe_step *st, char *rest)
 
 	if (!src)
 		return fail(p, "FROM needs an ISO (path or URL) and its sha256, or image:NAME[@VERSION]");
+	if (!printable(src))
+		return fail(p, "FROM: control characters in a path");
 	if (strncmp(src, "image:", 6) == 0) {
 		if (!src[6] || strchr(src + 6, '/'))
 			return fail(p, "FROM image:NAME[@VERSION]: bad image name '%s'", src + 6);
@@ -252,7 +264,7 @@ static int parse_feature(struct parser *p, struct recipe_step *st, char *rest)
 			break;
 	if (f == FEATURE_COUNT_)
 		return fail(p, "unknown FEATURE '%s' (hostname, networkd, user, toram, ssh-key, timezone, nfs-home, callback)",
-			    name);
+			    visible(name));
 	st->feature = (enum recipe_feature)f;
 	value = skip_space(rest);
 	if (*value && !features[f].value)
@@ -282,7 +294,7 @@ static int parse_instruction(struct parser *p, struct recipe *r, const char *tex
 		if (strcasecmp(kw, op_names[op]) == 0)
 			break;
 	if (op == ARRAY_SIZE(op_names))
-		return fail(p, "unknown instruction '%s' (FROM, RUN, COPY, PATCH, CMDLINE, FEATURE)", kw);
+		return fail(p, "unknown instruction '%s' (FROM, RUN, COPY, PATCH, CMDLINE, FEATURE)", visible(kw));
 	if (op == RECIPE_FROM && r->n_steps > 0)
 		return fail(p, "only one FROM, and it comes first");
 	if (op != RECIPE_FROM && r->n_steps == 0)
@@ -301,8 +313,14 @@ static int parse_instruction(struct parser *p, struct recipe *r, const char *tex
 	case RECIPE_FEATURE: ret = parse_feature(p, st, args); break;
 	case RECIPE_RUN:
 	case RECIPE_CMDLINE:
-		if (!*args)
-			return fail(p, "%s needs %s", op_names[op], op == RECIPE_RUN ? "a command" : "kernel arguments");
+		if (!*args) {
+			ret = fail(p, "%s needs %s", op_names[op], op == RECIPE_RUN ? "a command" : "kernel arguments");
+			break;
+		}
+		if (op == RECIPE_CMDLINE && !printable(args)) {
+			ret = fail(p, "CMDLINE: control characters");
+			break;
+		}
 		st->arg = xstrdup(args);
 		ret = 0;
 		break;
@@ -361,6 +379,8 @@ static int parse_lines(struct parser *p, struct recipe *r, const char *buf, size
 		cont = n && l[n - 1] == '\\';
 		if (cont)
 			n--;
+		while (cont && n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+			n--;
 		if (ins_len == 0)
 			start = lineno;
 		p->line = start;
@@ -372,6 +392,11 @@ static int parse_lines(struct parser *p, struct recipe *r, const char *buf, size
 			return ret;
 		ins_len = 0;
 		ins[0] = '\0';
+	}
+	/* A continuation that ran into the end (after a comment line, say). */
+	if (ins_len) {
+		p->line = start;
+		return parse_instruction(p, r, ins);
 	}
 	return 0;
 }
@@ -385,8 +410,10 @@ int recipe_parse(const char *name, const char *buf, size_t len, struct recipe **
 
 	if (errlen)
 		err[0] = '\0';
-	if (len > RECIPE_MAX_BYTES)
+	if (len > RECIPE_MAX_BYTES) {
+		p.line = 1;
 		return fail(&p, "recipe larger than %u bytes", RECIPE_MAX_BYTES);
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->steps = calloc(RECIPE_MAX_STEPS, sizeof(*r->steps)))) {
 		free(r);

@@ -442,15 +442,9 @@ int main(void)
 		cmocka_unit_test(error_buffer_is_bounded),
 		cmocka_unit_test(entry_wanted),
 		cmocka_unit_test(names_layouts),
-	};
-	/* LABBOOT_TEST_KNOWN_BUGS=1 runs the tests of the bugs reported against
-	 * src/image/iso_layout.c; they fail until it is fixed. */
-	const struct CMUnitTest known_bugs[] = {
 		cmocka_unit_test(bug_plain_kernel_after_64_versioned),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	if (getenv("LABBOOT_TEST_KNOWN_BUGS"))
-		failed += cmocka_run_group_tests(known_bugs, NULL, NULL);
 	return failed;
 }
