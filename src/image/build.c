@@ -394,11 +394,21 @@ static int layer_path(struct build *b, const uint8_t key[32], char *out, size_t 
 	return image_store_cache_path(&b->store, out, size, sub);
 }
 
+/* zstd at level 6 packs a root about seven times faster than its default
+ * (15, mksquashfs's too) for a fifth more bytes: iteration speed first;
+ * `[images] level` chooses otherwise. */
+static unsigned pack_level(const struct config *cfg)
+{
+	if (cfg->images_level)
+		return cfg->images_level;
+	return strcmp(cfg->images_compressor, "zstd") == 0 ? 6 : 0;
+}
+
 static int pack(struct build *b, const char *dir, const char *out, struct layer *l)
 {
 	char tmp[PATH_MAX];
 	struct progress pr = { b, "compressing", now_s(), 0 };
-	struct sqfs_pack_opts po = { .compressor = b->o->cfg->images_compressor, .level = b->o->cfg->images_level,
+	struct sqfs_pack_opts po = { .compressor = b->o->cfg->images_compressor, .level = pack_level(b->o->cfg),
 				     .progress = pack_progress, .userdata = &pr };
 	struct sqfs_pack_stats stats = { 0 };
 	int r;
@@ -610,7 +620,7 @@ static int flatten(struct build *b)
 		sha256_field(c, b->top_key, 32);
 		sha256_str(c, "flatten");
 		sha256_str(c, b->o->cfg->images_compressor);
-		sha256_field(c, &b->o->cfg->images_level, sizeof(b->o->cfg->images_level));
+		sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
 		sha256_final(c, key);
 	}
 	format_sha256_hex(flat.key, key);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Ubuntu-shaped ISOs (casper is not in Debian, so these are checked for
+# structure, not booted): the 22.04 shape (one casper/filesystem.squashfs,
+# layers after it in glob order, the casper UUID file kept for NFS boots)
+# and the 24.04 shape (the minimal* chain continued by layerfs-path names),
+# with the command line labboot serves for them.
+source "$(dirname "$0")/../lib/common.sh"
+t_need_root
+t_need curl unsquashfs python3
+eval "$("$ROOT/tests/image/inputs.sh")"
+d=$(lab_tmpdir)
+r=$d/recipes
+mkdir -p "$r/files"
+echo hello >"$r/files/hello.txt"
+ln -s "$CASPER_ISO" "$r/ubuntu-22.04.iso"
+ln -s "$CASPER24_ISO" "$r/ubuntu-24.04.iso"
+cat >"$d/conf" <<C
+[server]
+interface = br0
+address = 198.18.31.1
+state-dir = $d/state
+[dhcp]
+mode = off
+[tftp]
+enable = no
+[dns]
+enable = no
+[host "jammy"]
+mac = 52:54:00:31:00:01
+image = jammy
+[host "noble"]
+mac = 52:54:00:31:00:02
+image = noble
+C
+for v in jammy:ubuntu-22.04:$CASPER_ISO_SHA256 noble:ubuntu-24.04:$CASPER24_ISO_SHA256; do
+	IFS=: read -r name iso sum <<<"$v"
+	printf 'FROM ./%s.iso sha256:%s\nRUN echo "built by labboot" > /etc/motd\nCOPY files/hello.txt /etc/hello.txt\n' \
+		"$iso" "$sum" >"$r/$name.recipe"
+	"$LABBOOT" image build -c "$d/conf" "$r/$name.recipe"
+done
+stack() { "$LABBOOT" image show -c "$d/conf" "$1" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["layout"]); print("\n".join(m["stack"]))'; }
+mapfile -t j < <(stack jammy)
+t_expect_eq "22.04 layout" "${j[0]}" casper
+t_expect_eq "22.04 base first" "${j[1]}" casper/filesystem.squashfs
+t_expect_eq "22.04 layers" "${#j[@]}" 5
+sorted=$(printf '%s\n' "${j[@]:1}" | LC_ALL=C sort | tr '\n' ' ')
+t_expect_eq "22.04 glob order is the stack order" "$sorted" "$(printf '%s\n' "${j[@]:1}" | tr '\n' ' ')"
+V=$d/state/images/jammy/$(readlink "$d/state/images/jammy/current")
+t_expect_eq "casper UUID kept" "$(cat "$V/.disk/casper-uuid-generic")" "$(cat "$(dirname "$CASPER_ISO")/uuid")"
+[ -e "$V/casper/filesystem.module" ] && t_fail "casper got a live-boot module file"
+mapfile -t n < <(stack noble)
+t_expect_eq "24.04 layout" "${n[0]}" casper-layered
+t_expect_eq "24.04 chain" "${n[*]:1}" "casper/minimal.squashfs casper/minimal.standard.squashfs casper/minimal.standard.live.squashfs casper/minimal.standard.live.l01.squashfs casper/minimal.standard.live.l01.l02.squashfs casper/minimal.standard.live.l01.l02.l03.squashfs"
+W=$d/state/images/noble/$(readlink "$d/state/images/noble/current")
+unsquashfs -cat "$W/casper/minimal.standard.live.l01.squashfs" etc/motd | grep -qx "built by labboot" || t_fail "24.04 first layer"
+
+lab=lbcas$$
+lab_up "$lab" 198.18.31
+lab_add_veth_host "$lab" cc$$
+ip -n cc$$ addr add 198.18.31.50/24 dev eth0
+t_labboot "$lab" "$d/conf" "$d/log" >/dev/null
+get() { ip netns exec cc$$ curl -sS --max-time 20 "$@"; }
+get "http://198.18.31.1/boot.ipxe?mac=52:54:00:31:00:01" >"$d/jammy.ipxe"
+grep -q "boot=casper ip=dhcp netboot=nfs nfsroot=198.18.31.1:$d/state/images/jammy/$(basename "$V")" "$d/jammy.ipxe" ||
+	t_fail "22.04 command line: $(grep kernel "$d/jammy.ipxe")"
+get "http://198.18.31.1/boot.ipxe?mac=52:54:00:31:00:02" >"$d/noble.ipxe"
+grep -q "layerfs-path=minimal.standard.live.l01.l02.l03.squashfs" "$d/noble.ipxe" ||
+	t_fail "24.04 command line: $(grep kernel "$d/noble.ipxe")"
+grep -q "systemd.hostname=noble" "$d/noble.ipxe" || t_fail "24.04 hostname"
+t_ok "casper images: layer names, order, UUID and command lines"
