@@ -164,7 +164,14 @@ static int timeline_event(const struct boot_event *ev, void *userdata)
 {
 	struct timeline *tl = userdata;
 
-	if (strcmp(ev->kind, "dhcp-discover") == 0 && (tl->n == 0 || ev->ts_ms - tl->last_ms > 120000)) {
+	/* A boot starts with the firmware's (or iPXE's) DISCOVER, not the one
+	 * the booted OS sends minutes later on a slow machine: that one carries
+	 * no client architecture ("arch -1"). */
+	bool firmware = strstr(ev->detail, "arch -1") == NULL;
+	uint64_t gap = ev->ts_ms - tl->last_ms;
+
+	if (strcmp(ev->kind, "dhcp-discover") == 0 &&
+	    (tl->n == 0 || (firmware && (tl->booted || gap > 120000)) || gap > 1800000)) {
 		tl->start_ms = ev->ts_ms;
 		tl->n = 0;
 		tl->booted = false;
