@@ -10,6 +10,7 @@
 #include "image/cache_key.h"
 #include "image/features.h"
 #include "image/image_store.h"
+#include "image/initrd_patch.h"
 #include "image/iso_read.h"
 #include "image/recipe.h"
 #include "image/sandbox.h"
@@ -60,6 +61,7 @@ struct build {
 	size_t n_layers;
 	uint8_t top_key[32];
 	char cmdline[4096];
+	char initrd[PATH_MAX];          /* the initrd a version links: the ISO's or a patched one */
 	double t_start;
 };
 
@@ -810,8 +812,7 @@ static int assemble(struct build *b, const char *version)
 	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.kernel) < 0 ||
 	    (r = link_into(src, b->tmp_version, "vmlinuz")) < 0)
 		return r;
-	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.initrd) < 0 ||
-	    (r = link_into(src, b->tmp_version, "initrd.img")) < 0)
+	if ((r = link_into(b->initrd, b->tmp_version, "initrd.img")) < 0)
 		return r;
 	if (b->layout.casper_uuid[0]) {
 		char d[PATH_MAX];
@@ -928,11 +929,6 @@ static int check_inputs(struct build *b)
 	}
 	for (size_t i = 1; i < b->recipe->n_steps; i++) {
 		const struct recipe_step *s = &b->recipe->steps[i];
-		if (s->op == RECIPE_PATCH && s->patch_target == RECIPE_PATCH_INITRD) {
-			fprintf(stderr, "%s:%u: PATCH initrd is not supported yet: add files through COPY, or ask for it\n",
-				b->o->recipe_path, s->line);
-			errors++;
-		}
 		for (size_t k = 0; k < s->n_sources + (s->op == RECIPE_PATCH); k++) {
 			const char *src = s->op == RECIPE_PATCH ? s->arg : s->sources[k];
 			if (recipe_path(p, sizeof(p), b->recipe_dir, src) < 0 || access(p, R_OK) < 0) {
@@ -972,6 +968,93 @@ static void clean_leftovers(struct build *b)
 	closedir(d);
 }
 
+/* The initrd's cache key: the ISO's and every PATCH initrd step with the
+ * content of its diff, in order. 0 and OUT filled, 1 if there is none. */
+static int initrd_key(struct build *b, uint8_t out[32])
+{
+	struct sha256_ctx *c = sha256_new();
+	uint8_t d[32];
+	int n = 0, r;
+
+	if (!c)
+		return -ENOMEM;
+	sha256_str(c, CACHE_KEY_VERSION);
+	sha256_str(c, "initrd");
+	sha256_field(c, b->iso_sha, 32);
+	sha256_str(c, b->layout.initrd);
+	for (size_t i = 1; i < b->recipe->n_steps; i++) {
+		const struct recipe_step *s = &b->recipe->steps[i];
+		if (s->op != RECIPE_PATCH || s->patch_target != RECIPE_PATCH_INITRD)
+			continue;
+		if ((r = step_inputs_digest(s, b->recipe_dir, d)) < 0) {
+			sha256_free(c);
+			return r;
+		}
+		sha256_str(c, s->text);
+		sha256_field(c, d, 32);
+		n++;
+	}
+	sha256_final(c, out);
+	return n ? 0 : 1;
+}
+
+static int prepare_initrd(struct build *b)
+{
+	const char *patches[RECIPE_MAX_STEPS];
+	char top[PATH_MAX], work[PATH_MAX], tmp[PATH_MAX], in[PATH_MAX], hex[65], sub[128], err[512] = "";
+	uint8_t key[32];
+	size_t n = 0;
+	struct stat st;
+	double t0 = now_s();
+	int r;
+
+	if ((r = initrd_key(b, key)) < 0)
+		return r;
+	if (r == 1)
+		return pathf(b->initrd, sizeof(b->initrd), "%s/%s", b->base_dir, b->layout.initrd);
+	format_sha256_hex(hex, key);
+	snprintf(sub, sizeof(sub), "layers/%s.initrd", hex);
+	if ((r = image_store_cache_path(&b->store, b->initrd, sizeof(b->initrd), sub)) < 0)
+		return r;
+	if (!b->o->no_cache && stat(b->initrd, &st) == 0) {
+		say(b, "PATCH initrd (cached)");
+		return 0;
+	}
+	for (size_t i = 1; i < b->recipe->n_steps; i++) {
+		const struct recipe_step *s = &b->recipe->steps[i];
+		char *p;
+		if (s->op != RECIPE_PATCH || s->patch_target != RECIPE_PATCH_INITRD)
+			continue;
+		if (!(p = malloc(PATH_MAX)) || recipe_path(p, PATH_MAX, b->recipe_dir, s->arg) < 0) {
+			free(p);
+			r = -ENOMEM;
+			goto out;
+		}
+		patches[n++] = p;
+	}
+	say(b, "PATCH initrd: %zu patch(es) on %s", n, b->layout.initrd);
+	if (image_store_cache_path(&b->store, top, sizeof(top), "tmp/initrd-XXXXXX") < 0 || !mkdtemp(top) ||
+	    pathf(work, sizeof(work), "%s/root", top) < 0 || mkdir(work, 0755) < 0 ||
+	    pathf(tmp, sizeof(tmp), "%s.tmp%d", b->initrd, (int)getpid()) < 0 ||
+	    pathf(in, sizeof(in), "%s/%s", b->base_dir, b->layout.initrd) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = initrd_patch(in, tmp, patches, n, work, b->log_fd, err, sizeof(err));
+	if (r == 0 && rename(tmp, b->initrd) < 0)
+		r = -errno;
+	remove_tree(top);
+	unlink(tmp);
+	if (r < 0)
+		say(b, "%s: PATCH initrd: %s", b->o->recipe_path, err[0] ? err : strerror(-r));
+	else
+		say(b, "  done in %.1f s", now_s() - t0);
+out:
+	for (size_t i = 0; i < n; i++)
+		free((char *)patches[i]);
+	return r;
+}
+
 static int build_stack(struct build *b)
 {
 	size_t n_makes = 0, k = 0;
@@ -1003,7 +1086,7 @@ static int build_stack(struct build *b)
 		}
 	}
 	if ((r = features_cmdline(b->recipe, b->layout.kind, b->cmdline, sizeof(b->cmdline))) < 0 ||
-	    (r = add_features_layer(b)) < 0)
+	    (r = add_features_layer(b)) < 0 || (r = prepare_initrd(b)) < 0)
 		return r;
 	return b->o->flatten ? flatten(b) : 0;
 }

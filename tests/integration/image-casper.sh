@@ -32,10 +32,24 @@ image = jammy
 mac = 52:54:00:31:00:02
 image = noble
 C
+# PATCH initrd on the Ubuntu-style initrd (two uncompressed microcode
+# archives, then the zstd main one): a file of the main archive changes,
+# the early archives stay byte for byte.
+t_need unmkinitramfs
+mkdir -p "$d/iso"
+xorriso -osirrox on -indev "$CASPER_ISO" -extract /casper/initrd "$d/iso/initrd" >/dev/null 2>&1
+unmkinitramfs "$d/iso/initrd" "$d/orig"
+[ -d "$d/orig/early" ] && [ -d "$d/orig/main" ] || t_fail "the casper initrd has no early/main split: $(ls "$d/orig")"
+mkdir -p "$d/p/a/conf" "$d/p/b/conf"
+cp "$d/orig/main/conf/uuid.conf" "$d/p/a/conf/"
+{ cat "$d/orig/main/conf/uuid.conf"; echo "# patched by labboot"; } >"$d/p/b/conf/uuid.conf"
+(cd "$d/p" && diff -u a/conf/uuid.conf b/conf/uuid.conf >"$r/files/uuid.patch") || true
+
 for v in jammy:ubuntu-22.04:$CASPER_ISO_SHA256 noble:ubuntu-24.04:$CASPER24_ISO_SHA256; do
 	IFS=: read -r name iso sum <<<"$v"
 	printf 'FROM ./%s.iso sha256:%s\nRUN echo "built by labboot" > /etc/motd\nCOPY files/hello.txt /etc/hello.txt\n' \
 		"$iso" "$sum" >"$r/$name.recipe"
+	[ "$name" = jammy ] && echo "PATCH initrd files/uuid.patch" >>"$r/$name.recipe"
 	"$LABBOOT" image build -c "$d/conf" "$r/$name.recipe"
 done
 stack() { "$LABBOOT" image show -c "$d/conf" "$1" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["layout"]); print("\n".join(m["stack"]))'; }
@@ -48,6 +62,14 @@ t_expect_eq "22.04 glob order is the stack order" "$sorted" "$(printf '%s\n' "${
 V=$d/state/images/jammy/$(readlink "$d/state/images/jammy/current")
 t_expect_eq "casper UUID kept" "$(cat "$V/.disk/casper-uuid-generic")" "$(cat "$(dirname "$CASPER_ISO")/uuid")"
 [ -e "$V/casper/filesystem.module" ] && t_fail "casper got a live-boot module file"
+unmkinitramfs "$V/initrd.img" "$d/new"
+diff -r "$d/orig/early" "$d/new/early" || t_fail "PATCH initrd changed the microcode archives"
+diff -r "$d/orig/early2" "$d/new/early2" 2>/dev/null || [ ! -d "$d/orig/early2" ] || t_fail "PATCH initrd changed the second early archive"
+tail -n1 "$d/new/main/conf/uuid.conf" | grep -qx "# patched by labboot" || t_fail "PATCH initrd: the main archive is not patched"
+diff -r -x uuid.conf "$d/orig/main" "$d/new/main" || t_fail "PATCH initrd changed other files of the main archive"
+first=$(head -c 6 "$V/initrd.img")
+t_expect_eq "patched initrd starts with the same uncompressed archive" "$first" "070701"
+t_ok "PATCH initrd: early archives kept, main archive patched"
 mapfile -t n < <(stack noble)
 t_expect_eq "24.04 layout" "${n[0]}" casper-layered
 t_expect_eq "24.04 chain" "${n[*]:1}" "casper/minimal.squashfs casper/minimal.standard.squashfs casper/minimal.standard.live.squashfs casper/minimal.standard.live.l01.squashfs casper/minimal.standard.live.l01.l02.squashfs casper/minimal.standard.live.l01.l02.l03.squashfs"

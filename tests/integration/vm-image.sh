@@ -5,7 +5,7 @@
 # boots the layered one (live-boot fetches every layer into RAM over HTTP,
 # taught by labboot's second initrd) and a UEFI VM the flattened one, both
 # at once. Each must reach multi-user.target with its reserved hostname and
-# the package a RUN step installed, and call back.
+# the package a RUN step installed, run its PATCHed initrd, and call back.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
@@ -21,7 +21,17 @@ mkdir -p "$r/files"
 ln -s "$LIVE_ISO" "$r/debian-live.iso"
 cp "$HELLO_DEB" "$r/hello.deb"
 cp "$ROOT/tests/image/files/labboot-test.service" "$r/files/"
-{ echo "FROM ./debian-live.iso sha256:$LIVE_ISO_SHA256"; cat "$ROOT/tests/image/vm-test.recipe"; } >"$r/vmimg.recipe"
+# PATCH initrd: one line in the initrd's /init that the console shows,
+# made against the ISO's own initrd (the same file as ROOTFS_INITRD).
+mkdir -p "$dir/initrd/a" "$dir/initrd/b"
+unmkinitramfs "$ROOTFS_INITRD" "$dir/initrd/x" >/dev/null
+main=$dir/initrd/x; [ -d "$main/main" ] && main=$main/main
+cp "$main/init" "$dir/initrd/a/init"
+sed '/echo "Loading, please wait..."/a echo "LABBOOT-TEST initrd-patched"' "$main/init" >"$dir/initrd/b/init"
+(cd "$dir/initrd" && diff -u a/init b/init >"$r/files/initrd.patch") || true
+grep -q initrd-patched "$r/files/initrd.patch" || fail "could not make the initrd patch"
+{ echo "FROM ./debian-live.iso sha256:$LIVE_ISO_SHA256"; cat "$ROOT/tests/image/vm-test.recipe"
+  echo "PATCH initrd files/initrd.patch"; } >"$r/vmimg.recipe"
 
 # The lab's configuration, with beta on the layered image and gamma on the
 # flattened one.
@@ -53,6 +63,7 @@ for mode in bios uefi; do
 	grep -q "^LABBOOT-TEST hello=Hello, world!" "$out" || fail "$mode: the RUN-installed package: $(grep hello= "$out")"
 	grep -q "^LABBOOT-TEST motd=built by labboot" "$out" || fail "$mode: motd: $(grep motd= "$out")"
 	grep -q "^LABBOOT-TEST target=active booted=active" "$out" || fail "$mode: $(grep target= "$out")"
+	grep -q "^LABBOOT-TEST initrd-patched" "$out" || fail "$mode: the patched initrd did not run"
 	echo "ok: $mode VM up as $name from a built image, $(grep '^RESULT' "$out")"
 done
 grep -q "^LABBOOT-TEST layers=$layers$" "$dir/bios.out" || fail "bios: layers fetched: $(grep layers= "$dir/bios.out")"
