@@ -392,8 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, c, srv->ipxe_fd, url + 5, head);
-	if (strncmp(url, "/images/", 8) == 0 && !strstr(url, "/."))
-		return serve_file(srv, c, srv->images_fd, url + 7, head);
+	if (strncmp(url, "/images/", 8) == 0) /* the cache and temp dirs are not served */
+		return strstr(url, "/.") ? send_error(c, MHD_HTTP_FORBIDDEN) : serve_file(srv, c, srv->images_fd, url + 7, head);
 	return serve_file(srv, c, srv->root_fd, url, head);
 }
 

@@ -56,6 +56,9 @@ struct build {
 	struct iso_layout layout;
 	uint8_t iso_sha[32];
 	uint64_t iso_size;
+	uint8_t base_key[32];           /* the key of the stack FROM gives */
+	char base_rel[BUILD_MAX_STACK][ISO_PATH_MAX]; /* its squashfs, relative to base_dir */
+	size_t n_base;
 	/* the stack, bottom first */
 	struct layer layers[BUILD_MAX_STACK];
 	size_t n_layers;
@@ -342,7 +345,7 @@ static int base_extract(struct build *b, const struct stat *st, const char *shah
 	return 0;
 }
 
-static int prepare_base(struct build *b)
+static int prepare_iso(struct build *b)
 {
 	const struct recipe_step *from = &b->recipe->steps[0];
 	char shahex[65], stamp[256], p[PATH_MAX], sub[128];
@@ -352,8 +355,6 @@ static int prepare_base(struct build *b)
 
 	format_sha256_hex(shahex, from->sha256);
 	memcpy(b->iso_sha, from->sha256, 32);
-	if ((r = recipe_path(b->iso_path, sizeof(b->iso_path), b->recipe_dir, from->arg)) < 0)
-		return r;
 	if (stat(b->iso_path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, from->line, from->arg,
 		    errno ? strerror(errno) : "not a file");
@@ -383,6 +384,117 @@ static int prepare_base(struct build *b)
 	if ((r = base_extract(b, &st, shahex, stamp)) < 0)
 		return r;
 	return base_load_layout(b);
+}
+
+/* FROM http(s)://...: downloaded once into the cache under its sha256 (the
+ * hash is checked as the ISO is read, and a wrong download is removed). */
+static int download_iso(struct build *b)
+{
+	const struct recipe_step *from = &b->recipe->steps[0];
+	char shahex[65], sub[128], tmp[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	format_sha256_hex(shahex, from->sha256);
+	snprintf(sub, sizeof(sub), "downloads/%s.iso", shahex);
+	if (image_store_cache_path(&b->store, b->iso_path, sizeof(b->iso_path), sub) < 0 ||
+	    pathf(tmp, sizeof(tmp), "%s.part", b->iso_path) < 0)
+		return -ENAMETOOLONG;
+	if (access(b->iso_path, F_OK) == 0)
+		return 0;
+	image_store_cache_path(&b->store, sub, sizeof(sub), "downloads");
+	mkdir(sub, 0755);
+	say(b, "  downloading %s", from->arg);
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(b->log_fd, 1);
+		execlp("curl", "curl", "-fL", "--retry", "3", "-C", "-", b->tty ? "--progress-bar" : "-sS", "-o", tmp,
+		       from->arg, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		say(b, "%s:%u: FROM %s: the download failed (curl exit status %d)", b->o->recipe_path, from->line,
+		    from->arg, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -EIO;
+	}
+	return rename(tmp, b->iso_path) < 0 ? -errno : 0;
+}
+
+/* FROM image:NAME[@VERSION]: the version's stack, kernel and initrd as the
+ * base, its key as the parent key, its command line carried on. */
+static int prepare_image(struct build *b)
+{
+	const struct recipe_step *from = &b->recipe->steps[0];
+	char name[IMAGE_NAME_MAX], version[IMAGE_VERSION_MAX];
+	const char *layout, *key, *iso, *uuid, *cmdline;
+	json_t *m, *stack;
+	int r;
+
+	if ((r = image_store_resolve(&b->store, from->arg + 6, name, version)) < 0 ||
+	    (r = image_store_meta(&b->store, name, version, &m)) < 0) {
+		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, from->line, from->arg,
+		    r == -ENOENT ? "no such image or version (labboot image ls)" : strerror(-r));
+		return r;
+	}
+	image_store_path(&b->store, b->base_dir, sizeof(b->base_dir), name, version);
+	layout = json_string_value(json_object_get(m, "layout"));
+	key = json_string_value(json_object_get(m, "key"));
+	iso = json_string_value(json_object_get(json_object_get(m, "iso"), "sha256"));
+	uuid = json_string_value(json_object_get(m, "casper_uuid"));
+	cmdline = json_string_value(json_object_get(m, "cmdline"));
+	stack = json_object_get(m, "stack");
+	r = -EBADMSG;
+	if (!layout || !key || !iso || parse_sha256_hex(key, b->base_key) < 0 || parse_sha256_hex(iso, b->iso_sha) < 0 ||
+	    json_array_size(stack) == 0 || json_array_size(stack) >= BUILD_MAX_STACK - RECIPE_MAX_STEPS - 2)
+		goto out;
+	memset(&b->layout, 0, sizeof(b->layout));
+	b->layout.kind = !strcmp(layout, "live-boot")        ? ISO_LAYOUT_LIVE_BOOT
+			 : !strcmp(layout, "casper-layered") ? ISO_LAYOUT_CASPER_LAYERED
+							     : ISO_LAYOUT_CASPER;
+	copy_string(b->layout.dir, sizeof(b->layout.dir), json_string_value(json_object_get(m, "dir")) ?: "live");
+	copy_string(b->layout.kernel, ISO_PATH_MAX, "vmlinuz");
+	copy_string(b->layout.initrd, ISO_PATH_MAX, "initrd.img");
+	copy_string(b->layout.casper_uuid, ISO_PATH_MAX, uuid ? uuid : "");
+	for (size_t i = 0; i < json_array_size(stack); i++) {
+		const char *rel = json_string_value(json_array_get(stack, i));
+		if (!rel || strstr(rel, "..") || copy_string(b->base_rel[i], ISO_PATH_MAX, rel) < 0)
+			goto out;
+	}
+	b->n_base = json_array_size(stack);
+	copy_string(b->cmdline, sizeof(b->cmdline), cmdline ? cmdline : "");
+	say(b, "  FROM %s@%s: %zu squashfs", name, version, b->n_base);
+	r = 0;
+out:
+	if (r == -EBADMSG)
+		say(b, "%s:%u: FROM %s: its meta.json is not usable", b->o->recipe_path, from->line, from->arg);
+	json_decref(m);
+	return r;
+}
+
+static int prepare_base(struct build *b)
+{
+	const struct recipe_step *from = &b->recipe->steps[0];
+	int r;
+
+	if (from->from_kind == RECIPE_FROM_IMAGE)
+		return prepare_image(b);
+	if (from->from_kind == RECIPE_FROM_ISO_URL)
+		r = download_iso(b);
+	else
+		r = recipe_path(b->iso_path, sizeof(b->iso_path), b->recipe_dir, from->arg);
+	if (r == 0 && (r = prepare_iso(b)) < 0 && from->from_kind == RECIPE_FROM_ISO_URL)
+		unlink(b->iso_path); /* a wrong or damaged download is not kept */
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < b->layout.n_squashfs; i++)
+		copy_string(b->base_rel[i], ISO_PATH_MAX, b->layout.squashfs[i]);
+	b->n_base = b->layout.n_squashfs;
+	cache_key_base(b->iso_sha, iso_layout_name(b->layout.kind), b->base_key);
+	return 0;
 }
 
 /* ---- layers ------------------------------------------------------------- */
@@ -665,15 +777,17 @@ static int flatten(struct build *b)
  * layer-path chain, one dot component per layer. */
 static void layer_name(struct build *b, size_t i, char *out, size_t size)
 {
-	const char *base = strrchr(b->layout.squashfs[b->layout.n_squashfs - 1], '/') + 1;
-	size_t nbase = b->layout.n_squashfs;
+	size_t nbase = b->n_base;
+	const char *top = b->base_rel[nbase - 1];
+	const char *base = strrchr(top, '/') ? strrchr(top, '/') + 1 : top;
 
-	if (i < nbase && !b->o->flatten) {
-		snprintf(out, size, "%s", strrchr(b->layout.squashfs[i], '/') + 1);
-		return;
-	}
 	if (b->o->flatten) {
 		snprintf(out, size, "%s", b->layout.kind == ISO_LAYOUT_CASPER_LAYERED ? "minimal.squashfs" : "filesystem.squashfs");
+		return;
+	}
+	if (i < nbase) {
+		const char *n = strrchr(b->base_rel[i], '/');
+		snprintf(out, size, "%s", n ? n + 1 : b->base_rel[i]);
 		return;
 	}
 	if (b->layout.kind == ISO_LAYOUT_CASPER_LAYERED) {
@@ -684,7 +798,9 @@ static void layer_name(struct build *b, size_t i, char *out, size_t size)
 			snprintf(out + n, size - n, ".squashfs");
 		return;
 	}
-	snprintf(out, size, "l%02zu-%.12s.squashfs", i - nbase + 1, b->layers[i].key);
+	/* Numbered by position in the whole stack, so the layers of an image
+	 * built FROM another sort after its parent's (casper 22.04 globs). */
+	snprintf(out, size, "l%02zu-%.12s.squashfs", i, b->layers[i].key);
 }
 
 static int link_into(const char *src, const char *dir, const char *rel)
@@ -918,15 +1034,9 @@ static int read_recipe(struct build *b)
 /* Everything a build reads is checked before anything runs. */
 static int check_inputs(struct build *b)
 {
-	const struct recipe_step *from = &b->recipe->steps[0];
 	char p[PATH_MAX];
 	int errors = 0;
 
-	if (from->from_kind != RECIPE_FROM_ISO_PATH) {
-		fprintf(stderr, "%s:%u: FROM %s: only a local ISO file is supported yet (download it first)\n",
-			b->o->recipe_path, from->line, from->arg);
-		errors++;
-	}
 	for (size_t i = 1; i < b->recipe->n_steps; i++) {
 		const struct recipe_step *s = &b->recipe->steps[i];
 		for (size_t k = 0; k < s->n_sources + (s->op == RECIPE_PATCH); k++) {
@@ -980,7 +1090,7 @@ static int initrd_key(struct build *b, uint8_t out[32])
 		return -ENOMEM;
 	sha256_str(c, CACHE_KEY_VERSION);
 	sha256_str(c, "initrd");
-	sha256_field(c, b->iso_sha, 32);
+	sha256_field(c, b->base_key, 32);
 	sha256_str(c, b->layout.initrd);
 	for (size_t i = 1; i < b->recipe->n_steps; i++) {
 		const struct recipe_step *s = &b->recipe->steps[i];
@@ -1060,15 +1170,15 @@ static int build_stack(struct build *b)
 	size_t n_makes = 0, k = 0;
 	int r;
 
-	cache_key_base(b->iso_sha, iso_layout_name(b->layout.kind), b->top_key);
+	memcpy(b->top_key, b->base_key, 32);
 	b->n_layers = 0;
-	for (size_t i = 0; i < b->layout.n_squashfs; i++) {
+	for (size_t i = 0; i < b->n_base; i++) {
 		struct layer *l = &b->layers[b->n_layers++];
 		memset(l, 0, sizeof(*l));
 		l->step = -1;
 		l->cached = true;
 		format_sha256_hex(l->key, b->top_key);
-		if (pathf(l->path, sizeof(l->path), "%s/%s", b->base_dir, b->layout.squashfs[i]) < 0)
+		if (pathf(l->path, sizeof(l->path), "%s/%s", b->base_dir, b->base_rel[i]) < 0)
 			return -ENAMETOOLONG;
 		struct stat st;
 		if (stat(l->path, &st) == 0)

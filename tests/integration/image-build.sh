@@ -12,7 +12,7 @@ t_need curl unsquashfs python3
 eval "$("$ROOT/tests/image/inputs.sh" --tiny)"
 d=$(lab_tmpdir)
 r=$d/recipes
-mkdir -p "$r/files" "$r/dir/sub"
+mkdir -p "$r/files" "$r/dir/sub" "$d/state/http"
 cp "$TINY_ISO" "$r/debian-live.iso"
 echo hello >"$r/files/hello.txt"
 echo one >"$r/dir/a.txt"
@@ -237,6 +237,28 @@ L image promote "${C[@]}" "full@$vf" --host pinned >/dev/null
 get "$U/boot.ipxe?mac=52:54:00:30:00:02" | grep -q "images/full/$vf/vmlinuz" || t_fail "host assignment not served"
 get "$U/boot.ipxe?mac=52:54:00:30:00:02" | grep -q "quiet loglevel=3 toram" || t_fail "the recipe's CMDLINE is not on the command line"
 t_ok "promote --host: the host boots its version"
+
+# ---- FROM a URL (built inside the lab, from labboot's own HTTP root) and
+# FROM image:NAME (a child of a built version) ---------------------------------
+cp "$TINY_ISO" "$d/state/http/tiny.iso"
+printf 'FROM %s sha256:%s\nRUN echo from-url > /etc/origin\n' "$U/tiny.iso" "$TINY_ISO_SHA256" >"$r/fromurl.recipe"
+ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/fromurl.recipe" | tee "$d/url"
+t_expect_eq "FROM URL" "$(cat_in "$store/fromurl/$(current fromurl)/live/filesystem.squashfs" etc/hostname)" tiny-live
+ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/fromurl.recipe" | grep -q "up to date" || t_fail "a URL base is downloaded again"
+printf 'FROM %s sha256:%064d\n' "$U/tiny.iso" 0 >"$r/badurl.recipe"
+if ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/badurl.recipe" >"$d/badurl" 2>&1; then t_fail "a wrong sha256 from a URL built"; fi
+grep -q "sha256 mismatch" "$d/badurl" || t_fail "badurl: $(cat "$d/badurl")"
+ls "$store/.cache/downloads/" | grep -q "^0000" && t_fail "a wrong download was kept"
+printf 'FROM image:full\nRUN echo child > /etc/child\nCMDLINE child=1\n' >"$r/child.recipe"
+L image build "${C[@]}" "$r/child.recipe" | tee "$d/child"
+L image show "${C[@]}" child >"$d/showchild"
+mapfile -t cst < <(stack "$d/showchild")
+mapfile -t pst < <(stack "$d/showf")
+t_expect_eq "child stack: the parent's, the step, features" "${#cst[@]}" $(( ${#pst[@]} + 2 ))
+t_expect_eq "child keeps the parent's layers" "${cst[*]:0:${#pst[@]}}" "${pst[*]}"
+t_expect_eq "child layer" "$(cat_in "$store/child/$(current child)/${cst[${#pst[@]}]}" etc/child)" child
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["cmdline"] == "quiet loglevel=3 toram child=1", m["cmdline"]' "$d/showchild"
+t_ok "FROM image: the parent's stack, its command line carried on"
 
 # ---- rollback, rm, gc -------------------------------------------------------------
 L image promote "${C[@]}" "minimal@$cur" >/dev/null
