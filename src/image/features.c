@@ -2,6 +2,7 @@
 #include "image/features.h"
 
 #include "core/util.h"
+#include "image/fsutil.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -126,21 +127,6 @@ struct gen_file {
 	mode_t mode;
 };
 
-static int mkdirs_for(const char *root, const char *rel, mode_t mode)
-{
-	char p[PATH_MAX];
-
-	if (pathf(p, sizeof(p), "%s/%s", root, rel) < 0)
-		return -ENAMETOOLONG;
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return 0;
-}
-
 static int write_gen(const char *root, const struct gen_file *g)
 {
 	char p[PATH_MAX];
@@ -148,7 +134,7 @@ static int write_gen(const char *root, const struct gen_file *g)
 	size_t n;
 	int r;
 
-	if ((r = mkdirs_for(root, g->path, 0755)) < 0 || (r = pathf(p, sizeof(p), "%s/%s", root, g->path)) < 0)
+	if ((r = mkdir_parents(root, g->path, 0755)) < 0 || (r = pathf(p, sizeof(p), "%s/%s", root, g->path)) < 0)
 		return r;
 	if (!g->content)
 		return symlink(g->target, p) < 0 ? -errno : 0;
@@ -201,7 +187,7 @@ int features_write_tree(const struct recipe *r, const char *dir)
 				return ret;
 	if ((v = feature_value(r, FEATURE_SSH_KEY))) {
 		snprintf(buf, sizeof(buf), "%s\n", v);
-		if ((ret = mkdirs_for(dir, "root/.ssh/x", 0700)) < 0 ||
+		if ((ret = mkdir_parents(dir, "root/.ssh/x", 0700)) < 0 ||
 		    (ret = write_gen(dir, &(struct gen_file){ "root/.ssh/authorized_keys", buf, NULL, 0600 })) < 0)
 			return ret;
 	}

@@ -2,6 +2,7 @@
 #include "image/image_store.h"
 
 #include "core/util.h"
+#include "image/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,23 +21,6 @@ bool image_name_valid(const char *name)
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-static int mkdir_p(const char *path)
-{
-	char p[PATH_MAX];
-
-	if (pathf(p, sizeof(p), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 int image_store_init(struct image_store *s, const char *root)
 {
 	char p[PATH_MAX];
@@ -44,10 +28,10 @@ int image_store_init(struct image_store *s, const char *root)
 
 	if (pathf(s->root, sizeof(s->root), "%s", root) < 0)
 		return -ENAMETOOLONG;
-	if ((r = mkdir_p(root)) < 0)
+	if ((r = mkdir_all(root, 0755)) < 0)
 		return r;
 	for (const char *sub = "layers\0base\0tmp\0locks\0"; *sub; sub += strlen(sub) + 1) {
-		if ((r = image_store_cache_path(s, p, sizeof(p), sub)) < 0 || (r = mkdir_p(p)) < 0)
+		if ((r = image_store_cache_path(s, p, sizeof(p), sub)) < 0 || (r = mkdir_all(p, 0755)) < 0)
 			return r;
 	}
 	return 0;
@@ -82,43 +66,6 @@ int image_store_lock(const struct image_store *s, const char *name)
 		}
 	}
 	return fd;
-}
-
-int fsync_path(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return errno == ELOOP ? 0 : -errno; /* symlinks: their directory's fsync covers them */
-	return fsync(fd) < 0 ? -errno : 0;
-}
-
-static int fsync_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	if (type == FTW_SL)
-		return 0;
-	return fsync_path(path) < 0 ? -1 : 0;
-}
-
-int fsync_tree(const char *dir)
-{
-	return nftw(dir, fsync_one, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH) < 0 ? -EIO : 0;
-}
-
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) < 0 ? -errno : 0;
-	return nftw(path, remove_one, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH) < 0 ? -errno : 0;
 }
 
 int image_store_publish(const struct image_store *s, const char *name, const char *tmp_dir, const char *version)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "image/fsutil.h"
+
 #define IMAGE_NAME_MAX 64
 #define IMAGE_VERSION_MAX 96
 #define IMAGE_MAX_VERSIONS 1024
@@ -51,8 +53,3 @@ int image_store_remove(const struct image_store *s, const char *name, const char
 int image_store_resolve(const struct image_store *s, const char *ref, char name[IMAGE_NAME_MAX],
 			char version[IMAGE_VERSION_MAX]);
 
-/* fsync helpers shared by the builder. */
-int fsync_path(const char *path);
-int fsync_tree(const char *dir);
-/* rm -rf that stays on one filesystem and never follows symlinks. */
-int remove_tree(const char *path);

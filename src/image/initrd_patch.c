@@ -123,11 +123,6 @@ struct packer {
 	struct archive_entry_linkresolver *links;
 };
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int write_one(struct packer *p, struct archive_entry *e)
 {
 	const char *src = archive_entry_sourcepath(e);
@@ -170,40 +165,20 @@ static int add_entry(struct packer *p, const char *path, const char *name);
 
 static int add_dir(struct packer *p, const char *path, const char *prefix)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
+	char **names;
+	int n = list_dir_sorted(path, &names), r = 0;
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
-			if (!nn) {
-				r = -ENOMEM;
-				break;
-			}
-			names = nn;
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (names)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n; i++) {
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r == 0; i++) {
 		char sp[PATH_MAX], rel[PATH_MAX];
-		if (r == 0 && (pathf(sp, sizeof(sp), "%s/%s", path, names[i]) < 0 ||
-			       pathf(rel, sizeof(rel), "%s%s%s", prefix, prefix[0] ? "/" : "", names[i]) < 0))
+		if (pathf(sp, sizeof(sp), "%s/%s", path, names[i]) < 0 ||
+		    pathf(rel, sizeof(rel), "%s%s%s", prefix, prefix[0] ? "/" : "", names[i]) < 0)
 			r = -ENAMETOOLONG;
-		if (r == 0)
+		else
 			r = add_entry(p, sp, rel);
-		free(names[i]);
 	}
-	free(names);
+	free_names(names, n);
 	return r;
 }
 

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "image/cache_key.h"
+#include "image/fsutil.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -59,22 +60,6 @@ static int drain(struct reader *r)
 	return n < 0 ? -errno : 0;
 }
 
-static int mkdir_parents(const char *dest, const char *rel)
-{
-	char path[PATH_MAX];
-	int n = pathf(path, sizeof(path), "%s/%s", dest, rel);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *s = path + strlen(dest) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return 0;
-}
-
 static int write_entry(struct archive *a, const char *dest, const char *rel, uint64_t *bytes)
 {
 	char path[PATH_MAX];
@@ -84,7 +69,7 @@ static int write_entry(struct archive *a, const char *dest, const char *rel, uin
 	la_int64_t off;
 	int r;
 
-	if ((r = mkdir_parents(dest, rel)) < 0)
+	if ((r = mkdir_parents(dest, rel, 0755)) < 0)
 		return r;
 	pathf(path, sizeof(path), "%s/%s", dest, rel);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

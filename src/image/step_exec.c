@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "image/cache_key.h"
+#include "image/fsutil.h"
 #include "image/sandbox.h"
 
 #include <dirent.h>
@@ -41,11 +42,6 @@ static int hash_file(struct sha256_ctx *c, const char *path)
 	return n < 0 ? -errno : 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int hash_tree(struct sha256_ctx *c, const char *path, const char *rel, int depth)
 {
 	struct stat st;
@@ -71,39 +67,19 @@ static int hash_tree(struct sha256_ctx *c, const char *path, const char *rel, in
 	}
 	if (!S_ISDIR(st.st_mode))
 		return -EINVAL; /* devices and fifos are not copied from the host */
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t k = 0, cap = 0;
+	char **names;
+	int k = list_dir_sorted(path, &names);
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (k == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*names));
-			if (!nn) {
-				r = -ENOMEM;
-				break;
-			}
-			names = nn;
-		}
-		names[k++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (names)
-		qsort(names, k, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < k; i++) {
+	if (k < 0)
+		return k;
+	for (int i = 0; i < k && r == 0; i++) {
 		char p[PATH_MAX], rp[PATH_MAX];
-		if (r == 0 && (pathf(p, sizeof(p), "%s/%s", path, names[i]) < 0 ||
-			       pathf(rp, sizeof(rp), "%s/%s", rel, names[i]) < 0))
+		if (pathf(p, sizeof(p), "%s/%s", path, names[i]) < 0 || pathf(rp, sizeof(rp), "%s/%s", rel, names[i]) < 0)
 			r = -ENAMETOOLONG;
-		if (r == 0)
+		else
 			r = hash_tree(c, p, rp, depth + 1);
-		free(names[i]);
 	}
-	free(names);
+	free_names(names, k);
 	return r;
 }
 
@@ -288,19 +264,8 @@ static int copy_tree(const char *src, const char *dst, const struct copy_job *j,
 static int mkdir_in_image(const char *root, const char *path)
 {
 	char p[PATH_MAX];
-	size_t base = strlen(root);
 
-	if (pathf(p, sizeof(p), "%s%s", root, path) < 0)
-		return -ENAMETOOLONG;
-	for (char *s = p + base + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+	return pathf(p, sizeof(p), "%s%s", root, path) < 0 ? -ENAMETOOLONG : mkdir_all(p, 0755);
 }
 
 static bool is_dir(const char *p)
