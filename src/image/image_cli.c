@@ -339,6 +339,57 @@ static int gc_cache(const struct image_store *s, const char *sub, uint64_t *free
 	return n;
 }
 
+/* An ISO extraction whose squashfs no version links any more, and temp
+ * dirs of killed builds (an hour old: a running build's are younger). */
+static int gc_bases(const struct image_store *s, uint64_t *freed)
+{
+	char p[PATH_MAX], dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (image_store_cache_path(s, p, sizeof(p), "base") < 0 || !(d = opendir(p)))
+		return 0;
+	while ((de = readdir(d))) {
+		char lj[PATH_MAX];
+		json_t *j;
+		bool used = false;
+		if (de->d_name[0] == '.' || pathf(dir, sizeof(dir), "%s/%s", p, de->d_name) < 0 ||
+		    pathf(lj, sizeof(lj), "%s/layout.json", dir) < 0 || !(j = json_load_file(lj, 0, NULL)))
+			continue;
+		json_t *sq = json_object_get(j, "squashfs");
+		for (size_t i = 0; i < json_array_size(sq) && !used; i++) {
+			char f[PATH_MAX];
+			struct stat st;
+			const char *rel = json_string_value(json_array_get(sq, i));
+			used = !rel || pathf(f, sizeof(f), "%s/%s", dir, rel) < 0 || stat(f, &st) < 0 || st.st_nlink > 1;
+			if (!used)
+				*freed += (uint64_t)st.st_size;
+		}
+		json_decref(j);
+		if (!used && remove_tree(dir) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void gc_tmp(const struct image_store *s)
+{
+	char p[PATH_MAX], f[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+
+	if (image_store_cache_path(s, p, sizeof(p), "tmp") < 0 || !(d = opendir(p)))
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && pathf(f, sizeof(f), "%s/%s", p, de->d_name) == 0 && lstat(f, &st) == 0 &&
+		    st.st_mtime < time(NULL) - 3600)
+			remove_tree(f);
+	closedir(d);
+}
+
 static int cmd_gc(const struct config *cfg, int argc, char **argv)
 {
 	struct image_store s;
@@ -373,7 +424,9 @@ static int cmd_gc(const struct config *cfg, int argc, char **argv)
 	}
 	image_store_free_list(names, n);
 	cached = gc_cache(&s, "layers", &freed);
-	printf("%d versions removed, %d cached layers no version uses removed (%.1f MiB)\n", removed, cached,
+	cached += gc_bases(&s, &freed);
+	gc_tmp(&s);
+	printf("%d versions removed, %d cache entries no version uses removed (%.1f MiB)\n", removed, cached,
 	       (double)freed / (1 << 20));
 	return 0;
 }

@@ -274,3 +274,13 @@ L image gc "${C[@]}" --keep 1 | tee "$d/gc"
 get "$U/boot.ipxe?mac=52:54:00:30:00:01" | grep -q "images/minimal/$(current minimal)/vmlinuz" || t_fail "after gc"
 t_ok "rollback, rm and gc keep what is in use"
 expect_clean "at the end"
+
+# ---- gc empties the cache once no version uses it -------------------------------
+sed "s|state-dir = $d/state|state-dir = $d/state2|" "$d/conf" >"$d/conf2"
+"$LABBOOT" image build -c "$d/conf2" --no-promote "$r/minimal.recipe" >/dev/null
+only=$("$LABBOOT" image ls -c "$d/conf2" minimal | awk '{print $2}')
+[ -z "$(readlink "$d/state2/images/minimal/current" || true)" ] || t_fail "--no-promote made a default"
+"$LABBOOT" image rm -c "$d/conf2" "minimal@$only" >/dev/null
+"$LABBOOT" image gc -c "$d/conf2" | tee "$d/gc2"
+t_expect_eq "cached layers left" "$(ls "$d/state2/images/.cache/layers" | wc -l)" 0
+t_expect_eq "ISO extractions left" "$(ls "$d/state2/images/.cache/base" | wc -l)" 0
