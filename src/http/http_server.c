@@ -361,6 +361,24 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 	return ret;
 }
 
+/* /images/NAME/... is the image store's when NAME is a built image there
+ * (or the store's hidden cache), else the HTTP root's own images/ directory,
+ * as before there was a store. */
+static bool is_built_image(struct http_server *srv, const char *rest)
+{
+	char name[IMAGE_NAME_MAX];
+	size_t n = strcspn(rest, "/");
+	struct stat st;
+
+	if (srv->images_fd < 0 || n == 0 || n >= sizeof(name))
+		return false;
+	if (rest[0] == '.')
+		return true;
+	memcpy(name, rest, n);
+	name[n] = '\0';
+	return image_name_valid(name) && fstatat(srv->images_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -392,7 +410,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, c, srv->ipxe_fd, url + 5, head);
-	if (strncmp(url, "/images/", 8) == 0) /* the cache and temp dirs are not served */
+	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
 		return strstr(url, "/.") ? send_error(c, MHD_HTTP_FORBIDDEN) : serve_file(srv, c, srv->images_fd, url + 7, head);
 	return serve_file(srv, c, srv->root_fd, url, head);
 }

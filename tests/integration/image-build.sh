@@ -230,6 +230,9 @@ while read -r layer; do
 		"$(sha256sum <"$store/minimal/$cur/live/$layer")"
 done <"$store/minimal/$cur/live/filesystem.module"
 t_expect_eq "the cache is not served" "$(get -o /dev/null -w '%{http_code}' "$U/images/.cache/locks/minimal")" 403
+mkdir -p "$d/state/http/images/own"
+echo mine >"$d/state/http/images/own/file"
+t_expect_eq "an images/ dir of the HTTP root is still served" "$(get "$U/images/own/file")" mine
 L image promote "${C[@]}" "minimal@$v1" >/dev/null
 get "$U/boot.ipxe?mac=52:54:00:30:00:01" | grep -q "images/minimal/$v1/vmlinuz" || t_fail "promotion not served without a restart"
 t_ok "a promoted version is served at once"
