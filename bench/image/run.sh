@@ -312,5 +312,5 @@ for comp in "${comps[@]}"; do
 done
 echo
 echo "($(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); temp dir on $(df --output=fstype "$d" | tail -1);"
-echo " labboot packs layers with mksquashfs -comp zstd (stand-in for its libsquashfs packer);"
+echo " labboot packs layers with its libsquashfs packer, zstd level 6;"
 echo " the pipeline's rebuild cells are its full build: it has no cache)"
