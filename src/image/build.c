@@ -1235,6 +1235,23 @@ static int publish(struct build *b)
 	return r;
 }
 
+int image_check(const char *recipe_path)
+{
+	struct build_opts o = { .recipe_path = recipe_path };
+	struct build *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->o = &o;
+	b->log_fd = -1;
+	if ((r = read_recipe(b)) == 0 && (r = check_inputs(b)) == 0)
+		printf("%s: ok (%zu instructions)\n", recipe_path, b->recipe->n_steps);
+	recipe_free(b->recipe);
+	free(b);
+	return r;
+}
+
 int image_build(const struct build_opts *o)
 {
 	struct build *b = calloc(1, sizeof(*b));

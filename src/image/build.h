@@ -16,3 +16,6 @@ struct build_opts {
 /* 0 on success (a new version, or "up to date"), -errno or -EINVAL (with a
  * message printed) on failure; nothing is published then. */
 int image_build(const struct build_opts *o);
+/* Parses RECIPE and checks the files it names (not the ISO's content):
+ * "RECIPE:LINE: message" for each mistake, nothing run. */
+int image_check(const char *recipe_path);

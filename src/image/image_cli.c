@@ -21,6 +21,7 @@ static void image_usage(FILE *out)
 	      "\n"
 	      "  build [--name NAME] [--no-cache] [--flatten] [--no-promote] RECIPE\n"
 	      "                      build a new version (it becomes the default unless --no-promote)\n"
+	      "  check RECIPE        parse the recipe and check the files it names, run nothing\n"
 	      "  ls [NAME]           one line per version: NAME VERSION [default] size layers date\n"
 	      "  show NAME[@VERSION] a version's metadata: layers, inputs, sizes, timings\n"
 	      "  promote NAME@VERSION [--host HOST]...\n"
@@ -144,6 +145,15 @@ static int cmd_build(const struct config *cfg, int argc, char **argv)
 	}
 	o.recipe_path = argv[optind];
 	return image_build(&o) < 0 ? 1 : 0;
+}
+
+static int cmd_check(const struct config *cfg, int argc, char **argv)
+{
+	if (argc != 2) {
+		image_usage(stderr);
+		return 2;
+	}
+	return image_check(argv[1]) < 0 ? 1 : 0;
 }
 
 static void print_version(const struct image_store *s, const char *name, const char *version, const char *cur)
@@ -449,7 +459,7 @@ int image_cli(const struct config *cfg, int argc, char **argv)
 		const char *name;
 		int (*fn)(const struct config *, int, char **);
 	} cmds[] = {
-		{ "build", cmd_build }, { "ls", cmd_ls }, { "show", cmd_show }, { "promote", cmd_promote },
+		{ "build", cmd_build }, { "check", cmd_check }, { "ls", cmd_ls }, { "show", cmd_show }, { "promote", cmd_promote },
 		{ "rollback", cmd_rollback }, { "rm", cmd_rm }, { "gc", cmd_gc }, { "diff", cmd_diff },
 	};
 

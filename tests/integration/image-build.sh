@@ -192,6 +192,12 @@ printf 'FROM ./garbage.iso sha256:%s\n' "$(sha256sum <"$r/garbage.iso" | cut -d'
 head -c 600000 "$TINY_ISO" >"$r/trunc.iso"
 printf 'FROM ./trunc.iso sha256:%s\n' "$(sha256sum <"$r/trunc.iso" | cut -d' ' -f1)" | bad trunc "trunc.recipe:1: FROM ./trunc.iso: extracting live/filesystem.squashfs: the ISO is truncated"
 expect_clean "after the bad recipes"
+for f in "$ROOT"/examples/images/*.recipe; do
+	L image check "${C[@]}" "$f" || t_fail "example $f does not parse"
+done
+if L image check "${C[@]}" "$r/typo.recipe" 2>"$d/check.err"; then t_fail "image check passed a typo"; fi
+grep -q "typo.recipe:2: unknown instruction" "$d/check.err" || t_fail "image check: $(cat "$d/check.err")"
+t_ok "image check: the examples parse, a typo is reported"
 
 # ---- two builds of one image at once are serialised -------------------------
 "$LABBOOT" image build "${C[@]}" --no-cache "$r/minimal.recipe" >"$d/c1" 2>&1 &
