@@ -59,6 +59,8 @@ struct build {
 	uint8_t base_key[32];           /* the key of the stack FROM gives */
 	char base_rel[BUILD_MAX_STACK][ISO_PATH_MAX]; /* its squashfs, relative to base_dir */
 	size_t n_base;
+	char empty_layer[PATH_MAX];     /* FROM --empty: what replaces those layers */
+	bool base_empty[BUILD_MAX_STACK];
 	/* the stack, bottom first */
 	struct layer layers[BUILD_MAX_STACK];
 	size_t n_layers;
@@ -475,6 +477,57 @@ out:
 	return r;
 }
 
+static int pack(struct build *b, const char *dir, const char *out, struct layer *l);
+
+/* FROM --empty=NAME: NAME.squashfs of the ISO becomes an empty squashfs in
+ * the stack (the name stays, so casper's layer chain holds). */
+static int empty_layers(struct build *b)
+{
+	const struct recipe_step *from = &b->recipe->steps[0];
+	char dir[PATH_MAX], sub[64];
+	struct sha256_ctx *c;
+	int r;
+
+	if (!from->n_empty)
+		return 0;
+	for (size_t k = 0; k < from->n_empty; k++) {
+		size_t i;
+		for (i = 0; i < b->n_base; i++) {
+			const char *base = strrchr(b->base_rel[i], '/') ? strrchr(b->base_rel[i], '/') + 1 : b->base_rel[i];
+			if (strncmp(base, from->empty[k], strlen(from->empty[k])) == 0 &&
+			    strcmp(base + strlen(from->empty[k]), ".squashfs") == 0)
+				break;
+		}
+		if (i == b->n_base) {
+			say(b, "%s:%u: FROM --empty=%s: the ISO has no %s/%s.squashfs", b->o->recipe_path, from->line,
+			    from->empty[k], b->layout.dir, from->empty[k]);
+			return -ENOENT;
+		}
+		b->base_empty[i] = true;
+	}
+	snprintf(sub, sizeof(sub), "layers/empty-%s.squashfs", b->o->cfg->images_compressor);
+	if ((r = image_store_cache_path(&b->store, b->empty_layer, sizeof(b->empty_layer), sub)) < 0)
+		return r;
+	if (access(b->empty_layer, F_OK) < 0) {
+		struct layer l = { 0 };
+		if (image_store_cache_path(&b->store, dir, sizeof(dir), "tmp/empty-XXXXXX") < 0 || !mkdtemp(dir))
+			return -errno;
+		r = pack(b, dir, b->empty_layer, &l);
+		rmdir(dir);
+		if (r < 0)
+			return r;
+	}
+	if (!(c = sha256_new()))
+		return -ENOMEM;
+	sha256_field(c, b->base_key, 32);
+	for (size_t k = 0; k < from->n_empty; k++) {
+		sha256_str(c, "empty");
+		sha256_str(c, from->empty[k]);
+	}
+	sha256_final(c, b->base_key);
+	return 0;
+}
+
 static int prepare_base(struct build *b)
 {
 	const struct recipe_step *from = &b->recipe->steps[0];
@@ -494,7 +547,7 @@ static int prepare_base(struct build *b)
 		copy_string(b->base_rel[i], ISO_PATH_MAX, b->layout.squashfs[i]);
 	b->n_base = b->layout.n_squashfs;
 	cache_key_base(b->iso_sha, iso_layout_name(b->layout.kind), b->base_key);
-	return 0;
+	return empty_layers(b);
 }
 
 /* ---- layers ------------------------------------------------------------- */
@@ -1178,7 +1231,8 @@ static int build_stack(struct build *b)
 		l->step = -1;
 		l->cached = true;
 		format_sha256_hex(l->key, b->top_key);
-		if (pathf(l->path, sizeof(l->path), "%s/%s", b->base_dir, b->base_rel[i]) < 0)
+		if (b->base_empty[i] ? pathf(l->path, sizeof(l->path), "%s", b->empty_layer) < 0
+				     : pathf(l->path, sizeof(l->path), "%s/%s", b->base_dir, b->base_rel[i]) < 0)
 			return -ENAMETOOLONG;
 		struct stat st;
 		if (stat(l->path, &st) == 0)

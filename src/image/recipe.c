@@ -164,10 +164,33 @@ static bool printable(const char *s)
 	return true;
 }
 
+/* FROM --empty=LAYER: the ISO's squashfs named LAYER ("minimal.standard")
+ * is replaced by an empty one (the reference notes' way to drop Ubuntu
+ * 24.04's desktop applications without touching the other layers). */
+static int parse_from_option(struct parser *p, struct recipe_step *st, const char *w)
+{
+	const char *name = w + 8;
+
+	if (strncmp(w, "--empty=", 8) != 0)
+		return fail(p, "FROM: unknown option '%s' (--empty=LAYER)", visible((char *)w));
+	if (!*name || strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+						       strlen(name))
+		return fail(p, "FROM --empty=%s: not a squashfs name like minimal.standard", visible((char *)name));
+	if (st->n_empty == RECIPE_MAX_EMPTY)
+		return fail(p, "FROM: more than %u --empty layers", RECIPE_MAX_EMPTY);
+	st->empty[st->n_empty++] = xstrdup(name);
+	return 0;
+}
+
 static int parse_from(struct parser *p, struct recipe_step *st, char *rest)
 {
-	char *src = next_word(&rest), *sum = next_word(&rest);
+	char *src, *sum;
+	int r;
 
+	while ((src = next_word(&rest)) && strncmp(src, "--", 2) == 0)
+		if ((r = parse_from_option(p, st, src)) < 0)
+			return r;
+	sum = next_word(&rest);
 	if (!src)
 		return fail(p, "FROM needs an ISO (path or URL) and its sha256, or image:NAME[@VERSION]");
 	if (!printable(src))
@@ -187,6 +210,8 @@ static int parse_from(struct parser *p, struct recipe_step *st, char *rest)
 	}
 	if (sum)
 		return fail(p, "FROM: unexpected '%s'", sum);
+	if (st->n_empty && st->from_kind == RECIPE_FROM_IMAGE)
+		return fail(p, "FROM --empty applies to an ISO's layers, not to image:");
 	st->arg = xstrdup(src);
 	return 0;
 }
@@ -447,6 +472,8 @@ void recipe_free(struct recipe *r)
 		free(s->sources);
 		free(s->dest);
 		free(s->chown);
+		for (size_t j = 0; j < s->n_empty; j++)
+			free(s->empty[j]);
 	}
 	free(r->steps);
 	free(r);

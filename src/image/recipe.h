@@ -10,6 +10,7 @@
 #define RECIPE_MAX_LINE (64u << 10)    /* one instruction, continuations joined */
 #define RECIPE_MAX_STEPS 256
 #define RECIPE_MAX_COPY_SOURCES 64
+#define RECIPE_MAX_EMPTY 4
 
 enum recipe_op {
 	RECIPE_FROM,
@@ -53,6 +54,8 @@ struct recipe_step {
 	enum recipe_from_kind from_kind;
 	uint8_t sha256[32];
 	bool has_sha256;
+	char *empty[RECIPE_MAX_EMPTY]; /* --empty=LAYER: ISO layers replaced by empty ones */
+	size_t n_empty;
 	/* COPY */
 	char **sources;
 	size_t n_sources;

@@ -76,6 +76,21 @@ t_expect_eq "24.04 chain" "${n[*]:1}" "casper/minimal.squashfs casper/minimal.st
 W=$d/state/images/noble/$(readlink "$d/state/images/noble/current")
 unsquashfs -cat "$W/casper/minimal.standard.live.l01.squashfs" etc/motd | grep -qx "built by labboot" || t_fail "24.04 first layer"
 
+# The reference notes' trick: 24.04's minimal.standard replaced by an empty
+# squashfs (its files gone, the chain and the other layers as they were).
+printf 'FROM --empty=minimal.standard ./ubuntu-24.04.iso sha256:%s\nRUN true\n' "$CASPER24_ISO_SHA256" >"$r/lean.recipe"
+"$LABBOOT" image build -c "$d/conf" "$r/lean.recipe"
+E=$d/state/images/lean/$(readlink "$d/state/images/lean/current")
+t_expect_eq "the emptied layer keeps its name" "$(ls "$E/casper" | grep -c '^minimal.standard.squashfs$')" 1
+t_expect_eq "the emptied layer is empty" "$(unsquashfs -l "$E/casper/minimal.standard.squashfs" | grep -c '^squashfs-root/')" 0
+cmp -s "$E/casper/minimal.squashfs" "$W/casper/minimal.squashfs" || t_fail "--empty touched another layer"
+"$LABBOOT" image diff -c "$d/conf" noble lean >"$d/lean.diff"
+grep -qx -- "- /etc/labboot-standard" "$d/lean.diff" || t_fail "the emptied layer's files are still there: $(head "$d/lean.diff")"
+printf 'FROM --empty=minimal.nope ./ubuntu-24.04.iso sha256:%s\n' "$CASPER24_ISO_SHA256" >"$r/nope.recipe"
+if "$LABBOOT" image build -c "$d/conf" "$r/nope.recipe" >"$d/nope" 2>&1; then t_fail "--empty of a missing layer built"; fi
+grep -q "nope.recipe:1: FROM --empty=minimal.nope: the ISO has no casper/minimal.nope.squashfs" "$d/nope" || t_fail "nope: $(cat "$d/nope")"
+t_ok "FROM --empty=minimal.standard"
+
 lab=lbcas$$
 lab_up "$lab" 198.18.31
 lab_add_veth_host "$lab" cc$$

@@ -5,7 +5,9 @@
 # boots the layered one (live-boot fetches every layer into RAM over HTTP,
 # taught by labboot's second initrd) and a UEFI VM the flattened one, both
 # at once. Each must reach multi-user.target with its reserved hostname and
-# the package a RUN step installed, run its PATCHed initrd, and call back.
+# the package a RUN step installed, run its PATCHed initrd, have the
+# features (networkd with its reserved address, timezone, ssh key), and
+# call back.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
@@ -64,6 +66,9 @@ for mode in bios uefi; do
 	grep -q "^LABBOOT-TEST motd=built by labboot" "$out" || fail "$mode: motd: $(grep motd= "$out")"
 	grep -q "^LABBOOT-TEST target=active booted=active" "$out" || fail "$mode: $(grep target= "$out")"
 	grep -q "^LABBOOT-TEST initrd-patched" "$out" || fail "$mode: the patched initrd did not run"
+	grep -q "^LABBOOT-TEST tz=/usr/share/zoneinfo/Europe/Amsterdam networkd=active keys=vm-test@lab$" "$out" ||
+		fail "$mode: features: $(grep tz= "$out")"
+	grep -q "^LABBOOT-TEST addr=${LAB_VM_IP[$mode]}$" "$out" || fail "$mode: networkd's address: $(grep addr= "$out")"
 	echo "ok: $mode VM up as $name from a built image, $(grep '^RESULT' "$out")"
 done
 grep -q "^LABBOOT-TEST layers=$layers$" "$dir/bios.out" || fail "bios: layers fetched: $(grep layers= "$dir/bios.out")"

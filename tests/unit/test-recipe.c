@@ -53,6 +53,9 @@ static struct recipe *parse_ok(const char *text)
 	return parse_ok_len(text, strlen(text));
 }
 
+/* Fails to parse TEXT (NUL-terminated) with exactly the message WANT. */
+#define expect_error(text, want) expect_error_len((text), strlen(text), (want))
+
 static void expect_error_len(const char *text, size_t len, const char *want)
 {
 	struct recipe *sentinel = (struct recipe *)&sentinel, *r = sentinel;
@@ -133,6 +136,23 @@ static void parses_the_minimal_recipe_with_crlf(void **state)
 }
 
 /* ---- FROM ---------------------------------------------------------------- */
+
+static void parses_from_empty_layers(void **state)
+{
+	struct recipe *r = parse_ok("FROM --empty=minimal.standard --empty=x_y-1 ./u.iso sha256:" HEX "\n");
+
+	assert_int_equal(r->steps[0].n_empty, 2);
+	assert_string_equal(r->steps[0].empty[0], "minimal.standard");
+	assert_string_equal(r->steps[0].empty[1], "x_y-1");
+	assert_string_equal(r->steps[0].arg, "./u.iso");
+	recipe_free(r);
+	expect_error("FROM --empty= ./u.iso sha256:" HEX "\n", NAME ":1: FROM --empty=: not a squashfs name like minimal.standard");
+	expect_error("FROM --empty=a/b ./u.iso sha256:" HEX "\n", NAME ":1: FROM --empty=a/b: not a squashfs name like minimal.standard");
+	expect_error("FROM --bogus ./u.iso sha256:" HEX "\n", NAME ":1: FROM: unknown option '--bogus' (--empty=LAYER)");
+	expect_error("FROM --empty=a image:x\n", NAME ":1: FROM --empty applies to an ISO's layers, not to image:");
+	expect_error("FROM --empty=a --empty=b --empty=c --empty=d --empty=e ./u.iso sha256:" HEX "\n",
+		     NAME ":1: FROM: more than 4 --empty layers");
+}
 
 static void parses_from_kinds(void **state)
 {
@@ -675,6 +695,7 @@ int main(void)
 		cmocka_unit_test(parses_the_minimal_recipe),
 		cmocka_unit_test(parses_the_minimal_recipe_with_crlf),
 		cmocka_unit_test(parses_from_kinds),
+		cmocka_unit_test(parses_from_empty_layers),
 		cmocka_unit_test(parses_copy_options_and_sources),
 		cmocka_unit_test(copy_takes_up_to_max_sources),
 		cmocka_unit_test(parses_patch_and_cmdline),
