@@ -12,6 +12,7 @@
 #include "image/image_store.h"
 #include "image/initrd_patch.h"
 #include "image/iso_read.h"
+#include "image/merge.h"
 #include "image/recipe.h"
 #include "image/sandbox.h"
 #include "image/sqfs_pack.h"
@@ -757,6 +758,96 @@ static int add_features_layer(struct build *b)
 	return 0;
 }
 
+/* --merge: the base as it is and one layer with everything above it, so
+ * the initramfs mounts two squashfs instead of one per step (each costs at
+ * boot); cached by the key of the stack it merges. */
+struct merge_ctx {
+	struct build *b;
+	const char *out_dir;
+	const char *layer;
+	struct layer *l;
+	struct merge_stats stats;
+};
+
+/* In the sandbox, layer i is mounted alone at l/i (the cwd is its scratch
+ * directory). */
+static int merge_fn(const char *root, void *ud)
+{
+	struct merge_ctx *mc = ud;
+	char *tops[MERGE_MAX_LAYERS], *base[ISO_MAX_SQUASHFS + MERGE_MAX_LAYERS];
+	size_t n = 0, nb = 0;
+	int r;
+
+	for (size_t i = mc->b->n_layers; i-- > mc->b->n_base && n < MERGE_MAX_LAYERS;) {
+		char p[32];
+		snprintf(p, sizeof(p), "l/%zu", i);
+		tops[n++] = xstrdup(p);
+	}
+	for (size_t i = 0; i < mc->b->n_base && nb < ARRAY_SIZE(base); i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "l/%zu", i);
+		base[nb++] = xstrdup(p);
+	}
+	r = merge_layers(tops, n, base, nb, mc->out_dir, &mc->stats);
+	for (size_t i = 0; i < n; i++)
+		free(tops[i]);
+	for (size_t i = 0; i < nb; i++)
+		free(base[i]);
+	return r < 0 ? r : pack(mc->b, mc->out_dir, mc->layer, mc->l);
+}
+
+static int merge(struct build *b)
+{
+	char top[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], scratch[PATH_MAX];
+	const char *lowers[BUILD_MAX_STACK];
+	struct layer merged = { .step = -4 };
+	uint8_t key[32];
+	struct stat st;
+	int r;
+
+	if (b->n_layers <= b->n_base + 1)
+		return 0; /* nothing to fold */
+	{
+		struct sha256_ctx *c = sha256_new();
+		if (!c)
+			return -ENOMEM;
+		sha256_field(c, b->top_key, 32);
+		sha256_str(c, "merge-3"); /* bumped when the merge changes */
+		sha256_str(c, b->o->cfg->images_compressor);
+		sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
+		sha256_final(c, key);
+	}
+	format_sha256_hex(merged.key, key);
+	if ((r = layer_path(b, key, merged.path, sizeof(merged.path))) < 0)
+		return r;
+	if (b->o->no_cache || stat(merged.path, &st) < 0) {
+		double t0 = now_s();
+		struct merge_ctx mc = { b, upper, merged.path, &merged };
+		struct sandbox sb = { .n_lowers = b->n_layers };
+		say(b, "merging %zu layers above the base into one", b->n_layers - b->n_base);
+		if ((r = make_workdirs(b, top, upper, work, scratch)) < 0)
+			return r;
+		stack_paths(b, lowers);
+		sb.lowers = lowers;
+		sb.scratch = scratch;
+		r = sandbox_run(&sb, merge_fn, NULL, &mc);
+		remove_tree(top);
+		if (r == 0 && stat(merged.path, &st) < 0) /* packed in the sandbox's process */
+			r = -errno;
+		if (r < 0) {
+			say(b, "merge: %s", strerror(-r));
+			return r;
+		}
+		merged.seconds = now_s() - t0;
+	} else {
+		merged.cached = true;
+	}
+	merged.bytes = (uint64_t)st.st_size;
+	b->layers[b->n_base] = merged;
+	b->n_layers = b->n_base + 1;
+	return 0;
+}
+
 /* --flatten: the whole stack packed into one squashfs, cached by the key of
  * the stack it flattens. */
 struct flatten_ctx {
@@ -902,7 +993,10 @@ static json_t *layers_json(struct build *b, json_t *stack)
 			json_object_set_new(o, "step", json_string(b->recipe->steps[l->step].text));
 			json_object_set_new(o, "unchanged_dropped", json_integer((json_int_t)l->pruned));
 		} else {
-			json_object_set_new(o, "step", json_string(l->step == -1 ? "base" : l->step == -2 ? "features" : "flatten"));
+			json_object_set_new(o, "step", json_string(l->step == -1   ? "base"
+								   : l->step == -2 ? "features"
+								   : l->step == -3 ? "flatten"
+										   : "merge"));
 		}
 		json_array_append_new(arr, o);
 	}
@@ -949,6 +1043,7 @@ static int write_meta(struct build *b, const char *version, const char *cpio_nam
 	json_object_set_new(j, "layers", layers_json(b, stack));
 	json_object_set_new(j, "stack", stack);
 	json_object_set_new(j, "flatten", json_boolean(b->o->flatten));
+	json_object_set_new(j, "merge", json_boolean(b->o->merge));
 	json_object_set_new(j, "compressor", json_string(b->o->cfg->images_compressor));
 	json_object_set_new(j, "cmdline", json_string(b->cmdline));
 	json_object_set_new(j, "key", json_string(hex));
@@ -1024,6 +1119,7 @@ static bool up_to_date(struct build *b, char *current, size_t size)
 		return false;
 	format_sha256_hex(hex, b->top_key);
 	same = json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
+	       json_is_true(json_object_get(m, "merge")) == b->o->merge &&
 	       strcmp(json_string_value(json_object_get(m, "key")) ?: "", hex) == 0 &&
 	       strcmp(json_string_value(json_object_get(m, "cmdline")) ?: "", b->cmdline) == 0;
 	json_decref(m);
@@ -1252,7 +1348,7 @@ static int build_stack(struct build *b)
 	if ((r = features_cmdline(b->recipe, b->layout.kind, b->cmdline, sizeof(b->cmdline))) < 0 ||
 	    (r = add_features_layer(b)) < 0 || (r = prepare_initrd(b)) < 0)
 		return r;
-	return b->o->flatten ? flatten(b) : 0;
+	return b->o->flatten ? flatten(b) : b->o->merge ? merge(b) : 0;
 }
 
 static int publish(struct build *b)
@@ -1273,7 +1369,7 @@ static int publish(struct build *b)
 		total += b->layers[i].bytes;
 	human(sz, sizeof(sz), total);
 	say(b, "built %s in %.1f s: %zu squashfs (%s)%s", version, now_s() - b->t_start, b->n_layers, sz,
-	    b->o->flatten ? ", flattened" : "");
+	    b->o->flatten ? ", flattened" : b->o->merge ? ", merged" : "");
 	fsync(b->log_fd);
 	if ((r = image_store_publish(&b->store, b->name, b->tmp_version, version)) < 0) {
 		say(b, "publishing %s: %s", version, strerror(-r));

@@ -10,6 +10,7 @@ struct build_opts {
 	const char *name;          /* NULL: the recipe file's name without ".recipe" */
 	bool no_cache;             /* rerun every step */
 	bool flatten;              /* publish one squashfs instead of the layer stack */
+	bool merge;                /* publish the base and one layer of everything above it */
 	bool no_promote;           /* keep the current default */
 };
 

@@ -19,8 +19,9 @@ static void image_usage(FILE *out)
 {
 	fputs("Usage: labboot image COMMAND [-c CONFIG] ...\n"
 	      "\n"
-	      "  build [--name NAME] [--no-cache] [--flatten] [--no-promote] RECIPE\n"
-	      "                      build a new version (it becomes the default unless --no-promote)\n"
+	      "  build [--name NAME] [--no-cache] [--flatten|--merge] [--no-promote] RECIPE\n"
+	      "                      build a new version (it becomes the default unless --no-promote);\n"
+	      "                      --flatten: one squashfs; --merge: the ISO's and one for the rest\n"
 	      "  check RECIPE        parse the recipe and check the files it names, run nothing\n"
 	      "  ls [NAME]           one line per version: NAME VERSION [default] size layers date\n"
 	      "  show NAME[@VERSION] a version's metadata: layers, inputs, sizes, timings\n"
@@ -123,6 +124,7 @@ static int cmd_build(const struct config *cfg, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },  { "no-cache", no_argument, NULL, 'N' },
 		{ "flatten", no_argument, NULL, 'f' },     { "no-promote", no_argument, NULL, 'P' },
+		{ "merge", no_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' }, { 0 },
 	};
 	struct build_opts o = { .cfg = cfg };
@@ -134,12 +136,13 @@ static int cmd_build(const struct config *cfg, int argc, char **argv)
 		case 'n': o.name = optarg; break;
 		case 'N': o.no_cache = true; break;
 		case 'f': o.flatten = true; break;
+		case 'm': o.merge = true; break;
 		case 'P': o.no_promote = true; break;
 		case 'c': break;
 		default: image_usage(stderr); return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + 1 != argc || (o.flatten && o.merge)) {
 		image_usage(stderr);
 		return 2;
 	}

@@ -39,7 +39,8 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 				*s = '?';
 	}
 	fprintf(walk_ctx->out, "%s\t%o\t%u\t%u\t%lld\t%lld\t%s\n", name[0] ? name : "/", (unsigned)st->st_mode,
-		(unsigned)st->st_uid, (unsigned)st->st_gid, (long long)st->st_size, (long long)st->st_mtim.tv_sec, link);
+		(unsigned)st->st_uid, (unsigned)st->st_gid, S_ISDIR(st->st_mode) ? 0LL : (long long)st->st_size,
+		(long long)st->st_mtim.tv_sec, link); /* a directory's size says how it is stored, not what it holds */
 	return 0;
 }
 

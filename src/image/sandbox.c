@@ -88,16 +88,18 @@ static int lowerdir_option(size_t n, char *buf, size_t size)
 	return 0;
 }
 
-static int mount_stack(const struct sandbox *sb, const char *target, bool with_upper)
+/* The bottom N layers (l/0 .. l/N-1) at TARGET, with SB's upper and work
+ * directories when WITH_UPPER, else read-only. */
+static int mount_layers(const struct sandbox *sb, size_t n, const char *target, bool with_upper)
 {
 	char opts[4096], lower[3500];
 	int r;
 
 	if (mkdir(target, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	if (sb->n_lowers == 1 && !with_upper)
+	if (n == 1 && !with_upper)
 		return mount("l/0", target, NULL, MS_BIND | MS_RDONLY, NULL) < 0 ? -errno : 0;
-	if ((r = lowerdir_option(sb->n_lowers, lower, sizeof(lower))) < 0)
+	if ((r = lowerdir_option(n, lower, sizeof(lower))) < 0)
 		return r;
 	if (with_upper)
 		r = snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,redirect_dir=off,index=off,metacopy=off,xino=off",
@@ -107,6 +109,11 @@ static int mount_stack(const struct sandbox *sb, const char *target, bool with_u
 	if (r < 0 || (size_t)r >= sizeof(opts))
 		return -E2BIG;
 	return mount("overlay", target, "overlay", with_upper ? 0 : MS_RDONLY, opts) < 0 ? -errno : 0;
+}
+
+static int mount_stack(const struct sandbox *sb, const char *target, bool with_upper)
+{
+	return mount_layers(sb, sb->n_lowers, target, with_upper);
 }
 
 static int sandbox_child(const struct sandbox *sb, sandbox_fn fn, sandbox_after_fn after, void *userdata)

@@ -7,6 +7,7 @@
  * and the loop devices are auto-cleared with their last mount). */
 #pragma once
 #include <stddef.h>
+#include <sys/types.h>
 
 struct sandbox {
 	const char *const *lowers;  /* squashfs images, bottom first */

@@ -137,6 +137,16 @@ unsquashfs -lls "$V/${st[5]}" | grep -q 'etc/localtime -> /usr/share/zoneinfo/Eu
 grep -q fakefakefake <(cat_in "$V/${st[5]}" root/.ssh/authorized_keys) || t_fail "FEATURE ssh-key"
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["cmdline"] == "quiet loglevel=3 toram", m["cmdline"]' "$d/showf"
 t_ok "every instruction lands where it should"
+# --merge: the base and one layer, the same tree as the layered stack
+L image build "${C[@]}" --merge --name fullmerged "$r/full.recipe" | tee "$d/fm"
+L image show "${C[@]}" fullmerged >"$d/showfm"
+mapfile -t mst < <(stack "$d/showfm")
+t_expect_eq "merged stack: base + one layer" "${#mst[@]}" 2
+L image diff "${C[@]}" full fullmerged | tee "$d/mdiff"
+grep -qx "files: 0 added, 0 removed, 0 changed" "$d/mdiff" || t_fail "merged differs from layered: $(cat "$d/mdiff")"
+unsquashfs -lls "$store/fullmerged/$(current fullmerged)/${mst[1]}" | grep -q '^c.* 0, *0 .*squashfs-root/etc/hostname$' || t_fail "merged: no whiteout for a base file"
+layer_has "$store/fullmerged/$(current fullmerged)/${mst[1]}" /bin/busybox && t_fail "merged: a base file was copied"
+t_ok "--merge: two squashfs, the same tree"
 L image diff "${C[@]}" minimal@"$v1" full | tee "$d/diff"
 grep -qx -- "- /etc/hostname" "$d/diff" || t_fail "diff: removed file"
 grep -qx -- "+ /srv/secret.txt" "$d/diff" || t_fail "diff: added file"
