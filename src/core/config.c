@@ -131,6 +131,7 @@ static const struct key_spec images_keys[] = {
 	{ "root", V_STR, CFG(images_root) },
 	{ "compressor", V_STR, CFG(images_compressor) },
 	{ "level", V_U32, CFG(images_level), 0, 22 },
+	{ "publish", V_STR, CFG(images_publish) },
 };
 static const struct key_spec dns_keys[] = {
 	{ "enable", V_BOOL, CFG(dns_enable) },

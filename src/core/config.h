@@ -142,6 +142,7 @@ struct config {
 	char *images_root;             /* [images] root: built images and their cache */
 	char *images_compressor;       /* zstd | xz | gzip | lz4 */
 	uint32_t images_level;         /* compression level, 0: the compressor's default */
+	char *images_publish;          /* layers | merge | flatten: what a build publishes */
 	uint32_t http_threads;
 
 	/* [boot] */

@@ -72,6 +72,8 @@ static void fill_defaults(struct config *cfg)
 		cfg->images_root = path_join(cfg->state_dir, "images");
 	if (!cfg->images_compressor)
 		cfg->images_compressor = xstrdup("zstd");
+	if (!cfg->images_publish)
+		cfg->images_publish = xstrdup("layers");
 	default_str(&cfg->ipxe_dir, "/usr/lib/ipxe");
 	default_str(&cfg->boot_bios, "undionly.kpxe");
 	default_str(&cfg->boot_efi64, "snponly.efi");
@@ -194,6 +196,9 @@ static int check_images(struct config *cfg)
 	if (strcmp(cfg->images_compressor, "zstd") && strcmp(cfg->images_compressor, "xz") &&
 	    strcmp(cfg->images_compressor, "gzip") && strcmp(cfg->images_compressor, "lz4"))
 		errors += check_error(cfg, 0, "[images] compressor: \"%s\" is not zstd, xz, gzip or lz4", cfg->images_compressor);
+	if (strcmp(cfg->images_publish, "layers") && strcmp(cfg->images_publish, "merge") &&
+	    strcmp(cfg->images_publish, "flatten"))
+		errors += check_error(cfg, 0, "[images] publish: \"%s\" is not layers, merge or flatten", cfg->images_publish);
 	return errors;
 }
 
@@ -311,7 +316,7 @@ void config_free(struct config *cfg)
 		free(cfg->dns_records[i].name);
 		free(cfg->dns_records[i].target);
 	}
-	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor,
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor, &cfg->images_publish,
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args };

@@ -19,9 +19,10 @@ static void image_usage(FILE *out)
 {
 	fputs("Usage: labboot image COMMAND [-c CONFIG] ...\n"
 	      "\n"
-	      "  build [--name NAME] [--no-cache] [--flatten|--merge] [--no-promote] RECIPE\n"
+	      "  build [--name NAME] [--no-cache] [--layers|--merge|--flatten] [--no-promote] RECIPE\n"
 	      "                      build a new version (it becomes the default unless --no-promote);\n"
-	      "                      --flatten: one squashfs; --merge: the ISO's and one for the rest\n"
+	      "                      publish a squashfs per step, the ISO's and one for the rest, or one\n"
+	      "                      ([images] publish sets the default)\n"
 	      "  check RECIPE        parse the recipe and check the files it names, run nothing\n"
 	      "  ls [NAME]           one line per version: NAME VERSION [default] size layers date\n"
 	      "  show NAME[@VERSION] a version's metadata: layers, inputs, sizes, timings\n"
@@ -124,10 +125,11 @@ static int cmd_build(const struct config *cfg, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },  { "no-cache", no_argument, NULL, 'N' },
 		{ "flatten", no_argument, NULL, 'f' },     { "no-promote", no_argument, NULL, 'P' },
-		{ "merge", no_argument, NULL, 'm' },
+		{ "merge", no_argument, NULL, 'm' },      { "layers", no_argument, NULL, 'L' },
 		{ "config", required_argument, NULL, 'c' }, { 0 },
 	};
-	struct build_opts o = { .cfg = cfg };
+	struct build_opts o = { .cfg = cfg, .flatten = !strcmp(cfg->images_publish, "flatten"),
+				.merge = !strcmp(cfg->images_publish, "merge") };
 	int c;
 
 	optind = 1;
@@ -135,14 +137,15 @@ static int cmd_build(const struct config *cfg, int argc, char **argv)
 		switch (c) {
 		case 'n': o.name = optarg; break;
 		case 'N': o.no_cache = true; break;
-		case 'f': o.flatten = true; break;
-		case 'm': o.merge = true; break;
+		case 'f': o.flatten = true; o.merge = false; break;
+		case 'm': o.merge = true; o.flatten = false; break;
+		case 'L': o.merge = o.flatten = false; break;
 		case 'P': o.no_promote = true; break;
 		case 'c': break;
 		default: image_usage(stderr); return 2;
 		}
 	}
-	if (optind + 1 != argc || (o.flatten && o.merge)) {
+	if (optind + 1 != argc) {
 		image_usage(stderr);
 		return 2;
 	}

@@ -303,3 +303,13 @@ only=$("$LABBOOT" image ls -c "$d/conf2" minimal | awk '{print $2}')
 "$LABBOOT" image gc -c "$d/conf2" | tee "$d/gc2"
 t_expect_eq "cached layers left" "$(ls "$d/state2/images/.cache/layers" | wc -l)" 0
 t_expect_eq "ISO extractions left" "$(ls "$d/state2/images/.cache/base" | wc -l)" 0
+
+# ---- [images] publish sets what a build publishes ---------------------------------
+{ sed "s|state-dir = $d/state|state-dir = $d/state3|" "$d/conf"; printf '[images]\npublish = merge\n'; } >"$d/conf3"
+"$LABBOOT" image build -c "$d/conf3" "$r/full.recipe" >/dev/null
+t_expect_eq "publish = merge" "$("$LABBOOT" image show -c "$d/conf3" full | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stack"]))')" 2
+"$LABBOOT" image build -c "$d/conf3" --layers --no-cache "$r/full.recipe" >/dev/null
+t_expect_eq "--layers overrides it" "$("$LABBOOT" image show -c "$d/conf3" full | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stack"]))')" 6
+{ cat "$d/conf"; printf '[images]\npublish = sideways\n'; } >"$d/conf4"
+if "$LABBOOT" check -c "$d/conf4" 2>"$d/conf4.err"; then t_fail "publish = sideways accepted"; fi
+grep -q 'publish: "sideways" is not layers, merge or flatten' "$d/conf4.err" || t_fail "conf4: $(cat "$d/conf4.err")"
