@@ -758,156 +758,121 @@ static int add_features_layer(struct build *b)
 	return 0;
 }
 
-/* --merge: the base as it is and one layer with everything above it, so
- * the initramfs mounts two squashfs instead of one per step (each costs at
- * boot); cached by the key of the stack it merges. */
-struct merge_ctx {
+/* ---- publishing the stack as fewer squashfs (--merge, --flatten) ---------
+ * Both make one layer from the whole stack in the sandbox, cached under a
+ * key of the stack's key, what was made and how it is compressed. */
+
+struct derive_ctx {
 	struct build *b;
-	const char *out_dir;
-	const char *layer;
+	const char *out_dir;        /* an empty directory on the cache's filesystem */
+	const char *layer;          /* the squashfs to write */
 	struct layer *l;
-	struct merge_stats stats;
 };
 
-/* In the sandbox, layer i is mounted alone at l/i (the cwd is its scratch
- * directory). */
+/* --flatten: everything the stack shows, packed (recompressed) whole. */
+static int flatten_fn(const char *root, void *ud)
+{
+	struct derive_ctx *d = ud;
+	return pack(d->b, root, d->layer, d->l);
+}
+
+/* --merge: the layers above the base folded into one (merge.c); in the
+ * sandbox, layer i is mounted alone at l/i (its cwd is the scratch dir). */
 static int merge_fn(const char *root, void *ud)
 {
-	struct merge_ctx *mc = ud;
+	struct derive_ctx *d = ud;
 	char *tops[MERGE_MAX_LAYERS], *base[ISO_MAX_SQUASHFS + MERGE_MAX_LAYERS];
 	size_t n = 0, nb = 0;
 	int r;
 
-	for (size_t i = mc->b->n_layers; i-- > mc->b->n_base && n < MERGE_MAX_LAYERS;) {
+	for (size_t i = d->b->n_layers; i-- > d->b->n_base && n < MERGE_MAX_LAYERS;) {
 		char p[32];
 		snprintf(p, sizeof(p), "l/%zu", i);
 		tops[n++] = xstrdup(p);
 	}
-	for (size_t i = 0; i < mc->b->n_base && nb < ARRAY_SIZE(base); i++) {
+	for (size_t i = 0; i < d->b->n_base && nb < ARRAY_SIZE(base); i++) {
 		char p[32];
 		snprintf(p, sizeof(p), "l/%zu", i);
 		base[nb++] = xstrdup(p);
 	}
-	r = merge_layers(tops, n, base, nb, mc->out_dir, &mc->stats);
+	r = merge_layers(tops, n, base, nb, d->out_dir, NULL);
 	for (size_t i = 0; i < n; i++)
 		free(tops[i]);
 	for (size_t i = 0; i < nb; i++)
 		free(base[i]);
-	return r < 0 ? r : pack(mc->b, mc->out_dir, mc->layer, mc->l);
+	return r < 0 ? r : pack(d->b, d->out_dir, d->layer, d->l);
 }
 
-static int merge(struct build *b)
+static int derive_layer(struct build *b, const char *what, int step, sandbox_fn fn, struct layer *out)
 {
 	char top[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], scratch[PATH_MAX];
 	const char *lowers[BUILD_MAX_STACK];
-	struct layer merged = { .step = -4 };
+	struct sha256_ctx *c = sha256_new();
 	uint8_t key[32];
 	struct stat st;
 	int r;
 
+	if (!c)
+		return -ENOMEM;
+	*out = (struct layer){ .step = step };
+	sha256_field(c, b->top_key, 32);
+	sha256_str(c, what);
+	sha256_str(c, b->o->cfg->images_compressor);
+	sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
+	sha256_final(c, key);
+	format_sha256_hex(out->key, key);
+	if ((r = layer_path(b, key, out->path, sizeof(out->path))) < 0)
+		return r;
+	if (!b->o->no_cache && stat(out->path, &st) == 0) {
+		out->cached = true;
+		out->bytes = (uint64_t)st.st_size;
+		return 0;
+	}
+	double t0 = now_s();
+	struct derive_ctx d = { b, upper, out->path, out };
+	struct sandbox sb = { .lowers = lowers, .n_lowers = b->n_layers, .scratch = scratch };
+
+	if (step == -3)
+		say(b, "flattening %zu layers into one squashfs", b->n_layers);
+	else
+		say(b, "merging the %zu layers above the base into one", b->n_layers - b->n_base);
+	if ((r = make_workdirs(b, top, upper, work, scratch)) < 0)
+		return r;
+	stack_paths(b, lowers);
+	r = sandbox_run(&sb, fn, NULL, &d);
+	remove_tree(top);
+	if (r == 0 && stat(out->path, &st) < 0) /* packed in the sandbox's process */
+		r = -errno;
+	if (r < 0) {
+		say(b, "%s: %s", what, strerror(-r));
+		return r;
+	}
+	out->bytes = (uint64_t)st.st_size;
+	out->seconds = now_s() - t0;
+	return 0;
+}
+
+static int merge(struct build *b)
+{
+	struct layer merged;
+	int r;
+
 	if (b->n_layers <= b->n_base + 1)
 		return 0; /* nothing to fold */
-	{
-		struct sha256_ctx *c = sha256_new();
-		if (!c)
-			return -ENOMEM;
-		sha256_field(c, b->top_key, 32);
-		sha256_str(c, "merge-3"); /* bumped when the merge changes */
-		sha256_str(c, b->o->cfg->images_compressor);
-		sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
-		sha256_final(c, key);
-	}
-	format_sha256_hex(merged.key, key);
-	if ((r = layer_path(b, key, merged.path, sizeof(merged.path))) < 0)
+	if ((r = derive_layer(b, "merge-3", -4, merge_fn, &merged)) < 0) /* bump the tag when the merge changes */
 		return r;
-	if (b->o->no_cache || stat(merged.path, &st) < 0) {
-		double t0 = now_s();
-		struct merge_ctx mc = { b, upper, merged.path, &merged };
-		struct sandbox sb = { .n_lowers = b->n_layers };
-		say(b, "merging %zu layers above the base into one", b->n_layers - b->n_base);
-		if ((r = make_workdirs(b, top, upper, work, scratch)) < 0)
-			return r;
-		stack_paths(b, lowers);
-		sb.lowers = lowers;
-		sb.scratch = scratch;
-		r = sandbox_run(&sb, merge_fn, NULL, &mc);
-		remove_tree(top);
-		if (r == 0 && stat(merged.path, &st) < 0) /* packed in the sandbox's process */
-			r = -errno;
-		if (r < 0) {
-			say(b, "merge: %s", strerror(-r));
-			return r;
-		}
-		merged.seconds = now_s() - t0;
-	} else {
-		merged.cached = true;
-	}
-	merged.bytes = (uint64_t)st.st_size;
 	b->layers[b->n_base] = merged;
 	b->n_layers = b->n_base + 1;
 	return 0;
 }
 
-/* --flatten: the whole stack packed into one squashfs, cached by the key of
- * the stack it flattens. */
-struct flatten_ctx {
-	struct build *b;
-	const char *out;
-	struct layer *l;
-};
-
-static int flatten_fn(const char *root, void *ud)
-{
-	struct flatten_ctx *f = ud;
-	return pack(f->b, root, f->out, f->l);
-}
-
 static int flatten(struct build *b)
 {
-	char top[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], scratch[PATH_MAX];
-	const char *lowers[BUILD_MAX_STACK];
-	struct layer flat = { .step = -3 };
-	uint8_t key[32];
-	struct stat st;
+	struct layer flat;
 	int r;
 
-	{
-		struct sha256_ctx *c = sha256_new();
-		if (!c)
-			return -ENOMEM;
-		sha256_field(c, b->top_key, 32);
-		sha256_str(c, "flatten");
-		sha256_str(c, b->o->cfg->images_compressor);
-		sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
-		sha256_final(c, key);
-	}
-	format_sha256_hex(flat.key, key);
-	if ((r = layer_path(b, key, flat.path, sizeof(flat.path))) < 0)
+	if ((r = derive_layer(b, "flatten", -3, flatten_fn, &flat)) < 0)
 		return r;
-	if (b->o->no_cache || stat(flat.path, &st) < 0) {
-		double t0 = now_s();
-		struct flatten_ctx f = { b, flat.path, &flat };
-		struct sandbox sb = { .n_lowers = b->n_layers };
-		say(b, "flattening %zu layers into one squashfs", b->n_layers);
-		if ((r = make_workdirs(b, top, upper, work, scratch)) < 0)
-			return r;
-		stack_paths(b, lowers);
-		sb.lowers = lowers;
-		sb.scratch = scratch;
-		r = sandbox_run(&sb, flatten_fn, NULL, &f);
-		remove_tree(top);
-		if (r == 0 && stat(flat.path, &st) < 0) /* packed in the sandbox's process */
-			r = -errno;
-		if (r < 0) {
-			say(b, "flatten: %s", strerror(-r));
-			return r;
-		}
-		flat.bytes = (uint64_t)st.st_size;
-		flat.seconds = now_s() - t0;
-	} else {
-		flat.cached = true;
-		flat.bytes = (uint64_t)st.st_size;
-	}
 	b->layers[0] = flat;
 	b->n_layers = 1;
 	return 0;
