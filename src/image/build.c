@@ -1,8 +1,9 @@
 /* The build: recipe -> steps with cache keys (pure) -> for each step a
  * cached layer or a sandboxed run -> a version directory published by an
- * atomic rename. The ISO's squashfs is extracted once per ISO and reused as
+ * atomic rename (build_publish.c); the base comes from build_base.c. The ISO's squashfs is extracted once per ISO and reused as
  * it is; only what a step changed is ever compressed. */
 #include "image/build.h"
+#include "image/build_int.h"
 
 #include "core/config.h"
 #include "core/log.h"
@@ -29,49 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define BUILD_MAX_STACK (ISO_MAX_SQUASHFS + RECIPE_MAX_STEPS + 2)
-
-struct layer {
-	char path[PATH_MAX];       /* in the cache (or the base extraction) */
-	char key[65];
-	int step;                  /* recipe step index, -1 base, -2 features */
-	uint64_t bytes;
-	double seconds;
-	bool cached;
-	uint64_t pruned;
-};
-
-struct build {
-	const struct build_opts *o;
-	struct image_store store;
-	struct recipe *recipe;
-	char recipe_dir[PATH_MAX];
-	char recipe_real[PATH_MAX];
-	char name[IMAGE_NAME_MAX];
-	char tmp_version[PATH_MAX];     /* ROOT/NAME/.tmp-XXXXXX */
-	int log_fd;
-	bool tty;
-	/* base */
-	char iso_path[PATH_MAX];
-	char base_dir[PATH_MAX];
-	struct iso_layout layout;
-	uint8_t iso_sha[32];
-	uint64_t iso_size;
-	uint8_t base_key[32];           /* the key of the stack FROM gives */
-	char base_rel[BUILD_MAX_STACK][ISO_PATH_MAX]; /* its squashfs, relative to base_dir */
-	size_t n_base;
-	char empty_layer[PATH_MAX];     /* FROM --empty: what replaces those layers */
-	bool base_empty[BUILD_MAX_STACK];
-	/* the stack, bottom first */
-	struct layer layers[BUILD_MAX_STACK];
-	size_t n_layers;
-	uint8_t top_key[32];
-	char cmdline[4096];
-	char initrd[PATH_MAX];          /* the initrd a version links: the ISO's or a patched one */
-	double t_start;
-};
-
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -80,7 +39,7 @@ static double now_s(void)
 }
 
 /* A line for the user and the build log. */
-__attribute__((format(printf, 2, 3))) static void say(struct build *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void say(struct build *b, const char *fmt, ...)
 {
 	char line[2048];
 	va_list ap;
@@ -102,7 +61,7 @@ __attribute__((format(printf, 2, 3))) static void say(struct build *b, const cha
 		(void)!write(b->log_fd, line, (size_t)n);
 }
 
-static void human(char *buf, size_t size, uint64_t bytes)
+void human(char *buf, size_t size, uint64_t bytes)
 {
 	if (bytes >= (1ull << 30))
 		snprintf(buf, size, "%.2f GiB", (double)bytes / (1u << 30));
@@ -114,14 +73,7 @@ static void human(char *buf, size_t size, uint64_t bytes)
 
 /* ---- progress on a terminal --------------------------------------------- */
 
-struct progress {
-	struct build *b;
-	const char *what;
-	double start;
-	uint64_t total;
-};
-
-static void show_progress(struct progress *p, uint64_t done)
+void show_progress(struct progress *p, uint64_t done)
 {
 	char d[32], t[32];
 	double el = now_s() - p->start, eta;
@@ -137,13 +89,6 @@ static void show_progress(struct progress *p, uint64_t done)
 		printf("\r\033[K  %s: %s, %.0f s", p->what, d, el);
 	}
 	fflush(stdout);
-}
-
-static void iso_progress(void *ud, uint64_t done, uint64_t total)
-{
-	struct progress *p = ud;
-	p->total = total;
-	show_progress(p, done);
 }
 
 static void pack_progress(void *ud, uint64_t done)
@@ -196,364 +141,9 @@ static void tee_stop(struct tee *t)
 	close(t->rfd);
 }
 
-/* ---- the base: the ISO, extracted once per content hash ------------------ */
-
-/* The stat of the ISO when it was last hashed, so an unchanged rebuild
- * trusts the recorded hash instead of reading gigabytes again (as make and
- * git's index do). */
-static void stat_line(const struct stat *st, char *buf, size_t size)
-{
-	snprintf(buf, size, "%llu %llu %lld %lld.%09ld %lld.%09ld\n", (unsigned long long)st->st_dev,
-		 (unsigned long long)st->st_ino, (long long)st->st_size, (long long)st->st_mtim.tv_sec,
-		 st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-}
-
-static bool file_equals(const char *path, const char *text)
-{
-	char buf[512];
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) < 0)
-		return false;
-	buf[n] = '\0';
-	return strcmp(buf, text) == 0;
-}
-
-static int write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, data, len) != (ssize_t)len)
-		return errno ? -errno : -EIO;
-	return fsync(fd) < 0 ? -errno : 0;
-}
-
-static int base_load_layout(struct build *b)
-{
-	char p[PATH_MAX];
-	json_error_t e;
-	json_t *j, *sq;
-	const char *kind;
-	int r = -EBADMSG;
-
-	if (pathf(p, sizeof(p), "%s/layout.json", b->base_dir) < 0 || !(j = json_load_file(p, 0, &e)))
-		return -ENOENT;
-	memset(&b->layout, 0, sizeof(b->layout));
-	kind = json_string_value(json_object_get(j, "kind"));
-	sq = json_object_get(j, "squashfs");
-	if (!kind || !json_is_array(sq) || json_array_size(sq) == 0 || json_array_size(sq) > ISO_MAX_SQUASHFS)
-		goto out;
-	b->layout.kind = !strcmp(kind, "live-boot")        ? ISO_LAYOUT_LIVE_BOOT
-			 : !strcmp(kind, "casper-layered") ? ISO_LAYOUT_CASPER_LAYERED
-							   : ISO_LAYOUT_CASPER;
-	copy_string(b->layout.dir, sizeof(b->layout.dir), json_string_value(json_object_get(j, "dir")) ?: "");
-	copy_string(b->layout.kernel, ISO_PATH_MAX, json_string_value(json_object_get(j, "kernel")) ?: "");
-	copy_string(b->layout.initrd, ISO_PATH_MAX, json_string_value(json_object_get(j, "initrd")) ?: "");
-	copy_string(b->layout.casper_uuid, ISO_PATH_MAX, json_string_value(json_object_get(j, "casper_uuid")) ?: "");
-	for (size_t i = 0; i < json_array_size(sq); i++)
-		copy_string(b->layout.squashfs[b->layout.n_squashfs++], ISO_PATH_MAX,
-			    json_string_value(json_array_get(sq, i)) ?: "");
-	b->iso_size = (uint64_t)json_integer_value(json_object_get(j, "iso_size"));
-	r = 0;
-out:
-	json_decref(j);
-	return r;
-}
-
-static int base_save_layout(const char *dir, const struct iso_read_result *res)
-{
-	json_t *j = json_object(), *sq = json_array();
-	char p[PATH_MAX];
-	int r;
-
-	for (size_t i = 0; i < res->layout.n_squashfs; i++)
-		json_array_append_new(sq, json_string(res->layout.squashfs[i]));
-	json_object_set_new(j, "kind", json_string(iso_layout_name(res->layout.kind)));
-	json_object_set_new(j, "dir", json_string(res->layout.dir));
-	json_object_set_new(j, "kernel", json_string(res->layout.kernel));
-	json_object_set_new(j, "initrd", json_string(res->layout.initrd));
-	json_object_set_new(j, "casper_uuid", json_string(res->layout.casper_uuid));
-	json_object_set_new(j, "squashfs", sq);
-	json_object_set_new(j, "iso_size", json_integer((json_int_t)res->size));
-	r = pathf(p, sizeof(p), "%s/layout.json", dir) < 0 ? -ENAMETOOLONG
-	    : json_dump_file(j, p, JSON_INDENT(2)) < 0  ? -EIO
-							: fsync_path(p);
-	json_decref(j);
-	return r;
-}
-
-static int hash_whole_file(const char *path, uint8_t out[32], struct progress *pr)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sha256_ctx *c = sha256_new();
-	static uint8_t buf[1 << 20];
-	uint64_t done = 0;
-	ssize_t n;
-
-	if (fd < 0 || !c) {
-		sha256_free(c);
-		return fd < 0 ? -errno : -ENOMEM;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		sha256_update(c, buf, (size_t)n);
-		if (((done += (uint64_t)n) & ((64u << 20) - 1)) == 0)
-			show_progress(pr, done);
-	}
-	if (n < 0) {
-		sha256_free(c);
-		return -errno;
-	}
-	sha256_final(c, out);
-	return 0;
-}
-
-static int base_extract(struct build *b, const struct stat *st, const char *shahex, const char *stamp)
-{
-	char tmp[PATH_MAX], err[512], got[65];
-	struct progress pr = { b, "reading the ISO", now_s(), (uint64_t)st->st_size };
-	struct iso_read_result res;
-	int r;
-
-	if (image_store_cache_path(&b->store, tmp, sizeof(tmp), "tmp/base-XXXXXX") < 0 || !mkdtemp(tmp))
-		return -errno;
-	r = iso_read(b->iso_path, tmp, iso_progress, &pr, &res, err, sizeof(err));
-	if (r == 0 && memcmp(res.sha256, b->iso_sha, 32) != 0) {
-		format_sha256_hex(got, res.sha256);
-		snprintf(err, sizeof(err), "sha256 mismatch: the recipe says %s, the file is %s", shahex, got);
-		r = -EBADMSG;
-	}
-	if (r == 0 && (r = base_save_layout(tmp, &res)) == 0) {
-		char p[PATH_MAX];
-		if (pathf(p, sizeof(p), "%s/source", tmp) == 0)
-			r = write_file(p, stamp, strlen(stamp), 0644);
-	}
-	if (r == 0 && (r = fsync_tree(tmp)) == 0) {
-		remove_tree(b->base_dir); /* an older extraction with a stale stamp */
-		if (rename(tmp, b->base_dir) < 0)
-			r = -errno;
-	}
-	if (r < 0) {
-		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, b->recipe->steps[0].line, b->recipe->steps[0].arg,
-		    err[0] ? err : strerror(-r));
-		remove_tree(tmp);
-		return r;
-	}
-	char sz[32];
-	human(sz, sizeof(sz), res.size);
-	say(b, "  %s ISO, %s, %zu squashfs, read in %.1f s", iso_layout_name(res.layout.kind), sz,
-	    res.layout.n_squashfs, now_s() - pr.start);
-	return 0;
-}
-
-static int prepare_iso(struct build *b)
-{
-	const struct recipe_step *from = &b->recipe->steps[0];
-	char shahex[65], stamp[256], p[PATH_MAX], sub[128];
-	struct stat st;
-	uint8_t sha[32];
-	int r;
-
-	format_sha256_hex(shahex, from->sha256);
-	memcpy(b->iso_sha, from->sha256, 32);
-	if (stat(b->iso_path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, from->line, from->arg,
-		    errno ? strerror(errno) : "not a file");
-		return -ENOENT;
-	}
-	stat_line(&st, stamp, sizeof(stamp));
-	snprintf(sub, sizeof(sub), "base/%s", shahex);
-	if ((r = image_store_cache_path(&b->store, b->base_dir, sizeof(b->base_dir), sub)) < 0 ||
-	    pathf(p, sizeof(p), "%s/source", b->base_dir) < 0)
-		return -ENAMETOOLONG;
-	if (!b->o->no_cache && base_load_layout(b) == 0) {
-		if (file_equals(p, stamp)) {
-			say(b, "  %s ISO %s (sha256 %.16s..., unchanged since it was read)", iso_layout_name(b->layout.kind),
-			    from->arg, shahex);
-			return 0;
-		}
-		/* Touched or copied: the content may still be the same. */
-		struct progress pr = { b, "hashing the ISO", now_s(), (uint64_t)st.st_size };
-		if ((r = hash_whole_file(b->iso_path, sha, &pr)) < 0)
-			return r;
-		if (memcmp(sha, b->iso_sha, 32) == 0) {
-			say(b, "  %s ISO %s (sha256 checked, %.1f s)", iso_layout_name(b->layout.kind), from->arg,
-			    now_s() - pr.start);
-			return write_file(p, stamp, strlen(stamp), 0644);
-		}
-	}
-	if ((r = base_extract(b, &st, shahex, stamp)) < 0)
-		return r;
-	return base_load_layout(b);
-}
-
-/* FROM http(s)://...: downloaded once into the cache under its sha256 (the
- * hash is checked as the ISO is read, and a wrong download is removed). */
-static int download_iso(struct build *b)
-{
-	const struct recipe_step *from = &b->recipe->steps[0];
-	char shahex[65], sub[128], tmp[PATH_MAX];
-	pid_t pid;
-	int status;
-
-	format_sha256_hex(shahex, from->sha256);
-	snprintf(sub, sizeof(sub), "downloads/%s.iso", shahex);
-	if (image_store_cache_path(&b->store, b->iso_path, sizeof(b->iso_path), sub) < 0 ||
-	    pathf(tmp, sizeof(tmp), "%s.part", b->iso_path) < 0)
-		return -ENAMETOOLONG;
-	if (access(b->iso_path, F_OK) == 0)
-		return 0;
-	image_store_cache_path(&b->store, sub, sizeof(sub), "downloads");
-	mkdir(sub, 0755);
-	say(b, "  downloading %s", from->arg);
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(b->log_fd, 1);
-		execlp("curl", "curl", "-fL", "--retry", "3", "-C", "-", b->tty ? "--progress-bar" : "-sS", "-o", tmp,
-		       from->arg, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		say(b, "%s:%u: FROM %s: the download failed (curl exit status %d)", b->o->recipe_path, from->line,
-		    from->arg, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -EIO;
-	}
-	return rename(tmp, b->iso_path) < 0 ? -errno : 0;
-}
-
-/* FROM image:NAME[@VERSION]: the version's stack, kernel and initrd as the
- * base, its key as the parent key, its command line carried on. */
-static int prepare_image(struct build *b)
-{
-	const struct recipe_step *from = &b->recipe->steps[0];
-	char name[IMAGE_NAME_MAX], version[IMAGE_VERSION_MAX];
-	const char *layout, *key, *iso, *uuid, *cmdline;
-	json_t *m, *stack;
-	int r;
-
-	if ((r = image_store_resolve(&b->store, from->arg + 6, name, version)) < 0 ||
-	    (r = image_store_meta(&b->store, name, version, &m)) < 0) {
-		say(b, "%s:%u: FROM %s: %s", b->o->recipe_path, from->line, from->arg,
-		    r == -ENOENT ? "no such image or version (labboot image ls)" : strerror(-r));
-		return r;
-	}
-	image_store_path(&b->store, b->base_dir, sizeof(b->base_dir), name, version);
-	layout = json_string_value(json_object_get(m, "layout"));
-	key = json_string_value(json_object_get(m, "key"));
-	iso = json_string_value(json_object_get(json_object_get(m, "iso"), "sha256"));
-	uuid = json_string_value(json_object_get(m, "casper_uuid"));
-	cmdline = json_string_value(json_object_get(m, "cmdline"));
-	stack = json_object_get(m, "stack");
-	r = -EBADMSG;
-	if (!layout || !key || !iso || parse_sha256_hex(key, b->base_key) < 0 || parse_sha256_hex(iso, b->iso_sha) < 0 ||
-	    json_array_size(stack) == 0 || json_array_size(stack) >= BUILD_MAX_STACK - RECIPE_MAX_STEPS - 2)
-		goto out;
-	memset(&b->layout, 0, sizeof(b->layout));
-	b->layout.kind = !strcmp(layout, "live-boot")        ? ISO_LAYOUT_LIVE_BOOT
-			 : !strcmp(layout, "casper-layered") ? ISO_LAYOUT_CASPER_LAYERED
-							     : ISO_LAYOUT_CASPER;
-	copy_string(b->layout.dir, sizeof(b->layout.dir), json_string_value(json_object_get(m, "dir")) ?: "live");
-	copy_string(b->layout.kernel, ISO_PATH_MAX, "vmlinuz");
-	copy_string(b->layout.initrd, ISO_PATH_MAX, "initrd.img");
-	copy_string(b->layout.casper_uuid, ISO_PATH_MAX, uuid ? uuid : "");
-	for (size_t i = 0; i < json_array_size(stack); i++) {
-		const char *rel = json_string_value(json_array_get(stack, i));
-		if (!rel || strstr(rel, "..") || copy_string(b->base_rel[i], ISO_PATH_MAX, rel) < 0)
-			goto out;
-	}
-	b->n_base = json_array_size(stack);
-	copy_string(b->cmdline, sizeof(b->cmdline), cmdline ? cmdline : "");
-	say(b, "  FROM %s@%s: %zu squashfs", name, version, b->n_base);
-	r = 0;
-out:
-	if (r == -EBADMSG)
-		say(b, "%s:%u: FROM %s: its meta.json is not usable", b->o->recipe_path, from->line, from->arg);
-	json_decref(m);
-	return r;
-}
-
-static int pack(struct build *b, const char *dir, const char *out, struct layer *l);
-
-/* FROM --empty=NAME: NAME.squashfs of the ISO becomes an empty squashfs in
- * the stack (the name stays, so casper's layer chain holds). */
-static int empty_layers(struct build *b)
-{
-	const struct recipe_step *from = &b->recipe->steps[0];
-	char dir[PATH_MAX], sub[64];
-	struct sha256_ctx *c;
-	int r;
-
-	if (!from->n_empty)
-		return 0;
-	for (size_t k = 0; k < from->n_empty; k++) {
-		size_t i;
-		for (i = 0; i < b->n_base; i++) {
-			const char *base = strrchr(b->base_rel[i], '/') ? strrchr(b->base_rel[i], '/') + 1 : b->base_rel[i];
-			if (strncmp(base, from->empty[k], strlen(from->empty[k])) == 0 &&
-			    strcmp(base + strlen(from->empty[k]), ".squashfs") == 0)
-				break;
-		}
-		if (i == b->n_base) {
-			say(b, "%s:%u: FROM --empty=%s: the ISO has no %s/%s.squashfs", b->o->recipe_path, from->line,
-			    from->empty[k], b->layout.dir, from->empty[k]);
-			return -ENOENT;
-		}
-		b->base_empty[i] = true;
-	}
-	snprintf(sub, sizeof(sub), "layers/empty-%s.squashfs", b->o->cfg->images_compressor);
-	if ((r = image_store_cache_path(&b->store, b->empty_layer, sizeof(b->empty_layer), sub)) < 0)
-		return r;
-	if (access(b->empty_layer, F_OK) < 0) {
-		struct layer l = { 0 };
-		if (image_store_cache_path(&b->store, dir, sizeof(dir), "tmp/empty-XXXXXX") < 0 || !mkdtemp(dir))
-			return -errno;
-		r = pack(b, dir, b->empty_layer, &l);
-		rmdir(dir);
-		if (r < 0)
-			return r;
-	}
-	if (!(c = sha256_new()))
-		return -ENOMEM;
-	sha256_field(c, b->base_key, 32);
-	for (size_t k = 0; k < from->n_empty; k++) {
-		sha256_str(c, "empty");
-		sha256_str(c, from->empty[k]);
-	}
-	sha256_final(c, b->base_key);
-	return 0;
-}
-
-static int prepare_base(struct build *b)
-{
-	const struct recipe_step *from = &b->recipe->steps[0];
-	int r;
-
-	if (from->from_kind == RECIPE_FROM_IMAGE)
-		return prepare_image(b);
-	if (from->from_kind == RECIPE_FROM_ISO_URL)
-		r = download_iso(b);
-	else
-		r = recipe_path(b->iso_path, sizeof(b->iso_path), b->recipe_dir, from->arg);
-	if (r == 0 && (r = prepare_iso(b)) < 0 && from->from_kind == RECIPE_FROM_ISO_URL)
-		unlink(b->iso_path); /* a wrong or damaged download is not kept */
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < b->layout.n_squashfs; i++)
-		copy_string(b->base_rel[i], ISO_PATH_MAX, b->layout.squashfs[i]);
-	b->n_base = b->layout.n_squashfs;
-	cache_key_base(b->iso_sha, iso_layout_name(b->layout.kind), b->base_key);
-	return empty_layers(b);
-}
-
 /* ---- layers ------------------------------------------------------------- */
 
-static int layer_path(struct build *b, const uint8_t key[32], char *out, size_t size)
+int layer_path(struct build *b, const uint8_t key[32], char *out, size_t size)
 {
 	char hex[65], sub[128];
 
@@ -565,14 +155,14 @@ static int layer_path(struct build *b, const uint8_t key[32], char *out, size_t 
 /* zstd at level 6 packs a root about seven times faster than its default
  * (15, mksquashfs's too) for a fifth more bytes: iteration speed first;
  * `[images] level` chooses otherwise. */
-static unsigned pack_level(const struct config *cfg)
+unsigned pack_level(const struct config *cfg)
 {
 	if (cfg->images_level)
 		return cfg->images_level;
 	return strcmp(cfg->images_compressor, "zstd") == 0 ? 6 : 0;
 }
 
-static int pack(struct build *b, const char *dir, const char *out, struct layer *l)
+int pack(struct build *b, const char *dir, const char *out, struct layer *l)
 {
 	char tmp[PATH_MAX];
 	struct progress pr = { b, "compressing", now_s(), 0 };
@@ -596,13 +186,13 @@ static int pack(struct build *b, const char *dir, const char *out, struct layer 
 	return 0;
 }
 
-static void stack_paths(struct build *b, const char **paths)
+void stack_paths(struct build *b, const char **paths)
 {
 	for (size_t i = 0; i < b->n_layers; i++)
 		paths[i] = b->layers[i].path;
 }
 
-static int make_workdirs(struct build *b, char *top, char *upper, char *work, char *scratch)
+int make_workdirs(struct build *b, char *top, char *upper, char *work, char *scratch)
 {
 	if (image_store_cache_path(&b->store, top, PATH_MAX, "tmp/step-XXXXXX") < 0 || !mkdtemp(top))
 		return -errno;
@@ -878,243 +468,6 @@ static int flatten(struct build *b)
 	return 0;
 }
 
-/* ---- the version directory ----------------------------------------------- */
-
-/* The name a layer gets in the version, in the order the live initramfs
- * stacks them: live-boot reads filesystem.module; casper 22.04 globs (the
- * base "filesystem" sorts before "l01"...); casper 24.04 follows the
- * layer-path chain, one dot component per layer. */
-static void layer_name(struct build *b, size_t i, char *out, size_t size)
-{
-	size_t nbase = b->n_base;
-	const char *top = b->base_rel[nbase - 1];
-	const char *base = strrchr(top, '/') ? strrchr(top, '/') + 1 : top;
-
-	if (b->o->flatten) {
-		snprintf(out, size, "%s", b->layout.kind == ISO_LAYOUT_CASPER_LAYERED ? "minimal.squashfs" : "filesystem.squashfs");
-		return;
-	}
-	if (i < nbase) {
-		const char *n = strrchr(b->base_rel[i], '/');
-		snprintf(out, size, "%s", n ? n + 1 : b->base_rel[i]);
-		return;
-	}
-	if (b->layout.kind == ISO_LAYOUT_CASPER_LAYERED) {
-		size_t n = (size_t)snprintf(out, size, "%.*s", (int)(strlen(base) - strlen(".squashfs")), base);
-		for (size_t k = nbase; k <= i && n < size; k++)
-			n += (size_t)snprintf(out + n, size - n, ".l%02zu", k - nbase + 1);
-		if (n < size)
-			snprintf(out + n, size - n, ".squashfs");
-		return;
-	}
-	/* Numbered by position in the whole stack, so the layers of an image
-	 * built FROM another sort after its parent's (casper 22.04 globs). */
-	snprintf(out, size, "l%02zu-%.12s.squashfs", i, b->layers[i].key);
-}
-
-static int link_into(const char *src, const char *dir, const char *rel)
-{
-	char dst[PATH_MAX];
-
-	if (pathf(dst, sizeof(dst), "%s/%s", dir, rel) < 0)
-		return -ENAMETOOLONG;
-	return link(src, dst) < 0 ? -errno : 0;
-}
-
-static int copy_recipe(struct build *b)
-{
-	char dst[PATH_MAX], buf[65536];
-	_cleanup_close_ int in = open(b->recipe_real, O_RDONLY | O_CLOEXEC), out = -1;
-	ssize_t n;
-
-	if (in < 0 || pathf(dst, sizeof(dst), "%s/recipe", b->tmp_version) < 0)
-		return -errno;
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
-		return -errno;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			return -EIO;
-	return n < 0 ? -errno : 0;
-}
-
-static json_t *layers_json(struct build *b, json_t *stack)
-{
-	json_t *arr = json_array();
-	char name[PATH_MAX], rel[PATH_MAX + 16];
-
-	for (size_t i = 0; i < b->n_layers; i++) {
-		const struct layer *l = &b->layers[i];
-		json_t *o = json_object();
-		layer_name(b, i, name, sizeof(name));
-		snprintf(rel, sizeof(rel), "%s/%s", b->layout.dir, name);
-		json_array_append_new(stack, json_string(rel));
-		json_object_set_new(o, "file", json_string(rel));
-		json_object_set_new(o, "key", json_string(l->key));
-		json_object_set_new(o, "bytes", json_integer((json_int_t)l->bytes));
-		json_object_set_new(o, "seconds", json_real(l->seconds));
-		json_object_set_new(o, "cached", json_boolean(l->cached));
-		if (l->step >= 0) {
-			json_object_set_new(o, "line", json_integer(b->recipe->steps[l->step].line));
-			json_object_set_new(o, "step", json_string(b->recipe->steps[l->step].text));
-			json_object_set_new(o, "unchanged_dropped", json_integer((json_int_t)l->pruned));
-		} else {
-			json_object_set_new(o, "step", json_string(l->step == -1   ? "base"
-								   : l->step == -2 ? "features"
-								   : l->step == -3 ? "flatten"
-										   : "merge"));
-		}
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
-static json_t *inputs_json(struct build *b)
-{
-	json_t *arr = json_array();
-	char hex[65];
-	uint8_t d[32];
-
-	for (size_t i = 0; i < b->recipe->n_steps; i++) {
-		const struct recipe_step *s = &b->recipe->steps[i];
-		if (step_inputs_digest(s, b->recipe_dir, d) != 1)
-			continue;
-		format_sha256_hex(hex, d);
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:s}", "line", s->line, "step", s->text, "sha256", hex));
-	}
-	return arr;
-}
-
-static int write_meta(struct build *b, const char *version, const char *cpio_name)
-{
-	char hex[65], iso_hex[65], rsha[65], p[PATH_MAX];
-	json_t *j = json_object(), *stack = json_array(), *initrds = json_array();
-	uint8_t rs[32];
-	uint64_t total = 0;
-	int r;
-
-	format_sha256_hex(hex, b->top_key);
-	format_sha256_hex(iso_hex, b->iso_sha);
-	for (size_t i = 0; i < b->n_layers; i++)
-		total += b->layers[i].bytes;
-	json_array_append_new(initrds, json_string("initrd.img"));
-	json_array_append_new(initrds, json_string(cpio_name));
-	json_object_set_new(j, "name", json_string(b->name));
-	json_object_set_new(j, "version", json_string(version));
-	json_object_set_new(j, "created", json_integer((json_int_t)time(NULL)));
-	json_object_set_new(j, "layout", json_string(iso_layout_name(b->layout.kind)));
-	json_object_set_new(j, "dir", json_string(b->layout.dir));
-	json_object_set_new(j, "kernel", json_string("vmlinuz"));
-	json_object_set_new(j, "initrds", initrds);
-	json_object_set_new(j, "layers", layers_json(b, stack));
-	json_object_set_new(j, "stack", stack);
-	json_object_set_new(j, "flatten", json_boolean(b->o->flatten));
-	json_object_set_new(j, "merge", json_boolean(b->o->merge));
-	json_object_set_new(j, "compressor", json_string(b->o->cfg->images_compressor));
-	json_object_set_new(j, "cmdline", json_string(b->cmdline));
-	json_object_set_new(j, "key", json_string(hex));
-	json_object_set_new(j, "root_bytes", json_integer((json_int_t)total));
-	json_object_set_new(j, "iso", json_pack("{s:s, s:s, s:I}", "path", b->iso_path, "sha256", iso_hex,
-						 "bytes", (json_int_t)b->iso_size));
-	if (hash_whole_file(b->recipe_real, rs, &(struct progress){ .b = b }) == 0) {
-		format_sha256_hex(rsha, rs);
-		json_object_set_new(j, "recipe", json_pack("{s:s, s:s}", "path", b->recipe_real, "sha256", rsha));
-	}
-	json_object_set_new(j, "inputs", inputs_json(b));
-	json_object_set_new(j, "seconds", json_real(now_s() - b->t_start));
-	if (b->layout.casper_uuid[0])
-		json_object_set_new(j, "casper_uuid", json_string(b->layout.casper_uuid));
-	r = pathf(p, sizeof(p), "%s/meta.json", b->tmp_version) < 0 ? -ENAMETOOLONG
-	    : json_dump_file(j, p, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ? -EIO
-									  : 0;
-	json_decref(j);
-	return r;
-}
-
-static int assemble(struct build *b, const char *version)
-{
-	char src[PATH_MAX], dir[PATH_MAX], name[PATH_MAX], rel[PATH_MAX + 16], module[8192] = "";
-	size_t mlen = 0;
-	int r = 0;
-
-	if (pathf(dir, sizeof(dir), "%s/%s", b->tmp_version, b->layout.dir) < 0 || mkdir(dir, 0755) < 0)
-		return -errno;
-	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.kernel) < 0 ||
-	    (r = link_into(src, b->tmp_version, "vmlinuz")) < 0)
-		return r;
-	if ((r = link_into(b->initrd, b->tmp_version, "initrd.img")) < 0)
-		return r;
-	if (b->layout.casper_uuid[0]) {
-		char d[PATH_MAX];
-		if (pathf(d, sizeof(d), "%s/.disk", b->tmp_version) < 0 || mkdir(d, 0755) < 0 ||
-		    pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.casper_uuid) < 0 ||
-		    (r = link_into(src, b->tmp_version, b->layout.casper_uuid)) < 0)
-			return -EIO;
-	}
-	for (size_t i = 0; i < b->n_layers; i++) {
-		layer_name(b, i, name, sizeof(name));
-		snprintf(rel, sizeof(rel), "%s/%s", b->layout.dir, name);
-		if ((r = link_into(b->layers[i].path, b->tmp_version, rel)) < 0)
-			return r;
-		mlen += (size_t)snprintf(module + mlen, mlen < sizeof(module) ? sizeof(module) - mlen : 0, "%s\n", name);
-	}
-	if (mlen >= sizeof(module))
-		return -E2BIG;
-	if (b->layout.kind == ISO_LAYOUT_LIVE_BOOT) {
-		if (pathf(src, sizeof(src), "%s/filesystem.module", dir) < 0 ||
-		    (r = write_file(src, module, mlen, 0644)) < 0)
-			return r;
-	}
-	if (pathf(src, sizeof(src), "%s/labboot.cpio", b->tmp_version) < 0 ||
-	    (r = features_write_cpio(b->layout.kind, src)) < 0)
-		return r;
-	if ((r = copy_recipe(b)) < 0)
-		return r;
-	return write_meta(b, version, "labboot.cpio");
-}
-
-/* Is the default version built from exactly this stack? */
-static bool up_to_date(struct build *b, char *current, size_t size)
-{
-	char hex[65];
-	json_t *m;
-	bool same;
-
-	if (image_store_current(&b->store, b->name, current, size) < 0 ||
-	    image_store_meta(&b->store, b->name, current, &m) < 0)
-		return false;
-	format_sha256_hex(hex, b->top_key);
-	same = json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
-	       json_is_true(json_object_get(m, "merge")) == b->o->merge &&
-	       strcmp(json_string_value(json_object_get(m, "key")) ?: "", hex) == 0 &&
-	       strcmp(json_string_value(json_object_get(m, "cmdline")) ?: "", b->cmdline) == 0;
-	json_decref(m);
-	return same;
-}
-
-static int new_version_name(struct build *b, char *out, size_t size)
-{
-	char p[PATH_MAX];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	/* One second apart at most: a build of the same second waits for the next. */
-	for (int tries = 0; tries < 3; tries++, t++) {
-		char stamp[32];
-		localtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		if (snprintf(out, size, "%s-%s", b->name, stamp) >= (int)size)
-			return -ENAMETOOLONG;
-		if (image_store_path(&b->store, p, sizeof(p), b->name, out) < 0)
-			return -EINVAL;
-		if (access(p, F_OK) < 0) {
-			while (time(NULL) < t)
-				usleep(100000);
-			return 0;
-		}
-	}
-	return -EEXIST;
-}
-
 /* ---- the recipe ---------------------------------------------------------- */
 
 static int read_recipe(struct build *b)
@@ -1314,40 +667,6 @@ static int build_stack(struct build *b)
 	    (r = add_features_layer(b)) < 0 || (r = prepare_initrd(b)) < 0)
 		return r;
 	return b->o->flatten ? flatten(b) : b->o->merge ? merge(b) : 0;
-}
-
-static int publish(struct build *b)
-{
-	char version[IMAGE_VERSION_MAX], current[IMAGE_VERSION_MAX], sz[32];
-	uint64_t total = 0;
-	int r;
-
-	if (!b->o->no_cache && up_to_date(b, current, sizeof(current))) {
-		say(b, "%s is up to date: %s (%.1f s)", b->name, current, now_s() - b->t_start);
-		return 0;
-	}
-	if ((r = new_version_name(b, version, sizeof(version))) < 0 || (r = assemble(b, version)) < 0) {
-		say(b, "publishing: %s", strerror(-r));
-		return r;
-	}
-	for (size_t i = 0; i < b->n_layers; i++)
-		total += b->layers[i].bytes;
-	human(sz, sizeof(sz), total);
-	say(b, "built %s in %.1f s: %zu squashfs (%s)%s", version, now_s() - b->t_start, b->n_layers, sz,
-	    b->o->flatten ? ", flattened" : b->o->merge ? ", merged" : "");
-	fsync(b->log_fd);
-	if ((r = image_store_publish(&b->store, b->name, b->tmp_version, version)) < 0) {
-		say(b, "publishing %s: %s", version, strerror(-r));
-		return r;
-	}
-	b->tmp_version[0] = '\0';
-	if (b->o->no_promote)
-		return 0;
-	if ((r = image_store_set_current(&b->store, b->name, version)) < 0)
-		say(b, "making %s the default: %s", version, strerror(-r));
-	else
-		printf("%s is now the default of %s\n", version, b->name);
-	return r;
 }
 
 int image_check(const char *recipe_path)
