@@ -358,13 +358,29 @@ static int empty_layers(struct build *b)
 	return 0;
 }
 
+/* The layers labboot writes depend on how they are compressed: another
+ * compressor or level makes other cache entries, not a reuse of the old. */
+static int key_packing(struct build *b)
+{
+	struct sha256_ctx *c = sha256_new();
+
+	if (!c)
+		return -ENOMEM;
+	sha256_field(c, b->base_key, 32);
+	sha256_str(c, "packing");
+	sha256_str(c, b->o->cfg->images_compressor);
+	sha256_field(c, &(unsigned){ pack_level(b->o->cfg) }, sizeof(unsigned));
+	sha256_final(c, b->base_key);
+	return 0;
+}
+
 int prepare_base(struct build *b)
 {
 	const struct recipe_step *from = &b->recipe->steps[0];
 	int r;
 
 	if (from->from_kind == RECIPE_FROM_IMAGE)
-		return prepare_image(b);
+		return (r = prepare_image(b)) < 0 ? r : key_packing(b);
 	if (from->from_kind == RECIPE_FROM_ISO_URL)
 		r = download_iso(b);
 	else
@@ -377,6 +393,6 @@ int prepare_base(struct build *b)
 		copy_string(b->base_rel[i], ISO_PATH_MAX, b->layout.squashfs[i]);
 	b->n_base = b->layout.n_squashfs;
 	cache_key_base(b->iso_sha, iso_layout_name(b->layout.kind), b->base_key);
-	return empty_layers(b);
+	return (r = empty_layers(b)) < 0 ? r : key_packing(b);
 }
 

@@ -310,6 +310,12 @@ t_expect_eq "ISO extractions left" "$(ls "$d/state2/images/.cache/base" | wc -l)
 t_expect_eq "publish = merge" "$("$LABBOOT" image show -c "$d/conf3" full | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stack"]))')" 2
 "$LABBOOT" image build -c "$d/conf3" --layers --no-cache "$r/full.recipe" >/dev/null
 t_expect_eq "--layers overrides it" "$("$LABBOOT" image show -c "$d/conf3" full | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stack"]))')" 6
+{ sed "s|state-dir = $d/state|state-dir = $d/state3|" "$d/conf"; printf '[images]\npublish = merge\ncompressor = xz\n'; } >"$d/conf5"
+"$LABBOOT" image build -c "$d/conf5" "$r/full.recipe" >"$d/xz.out"
+grep -q "(cached)" "$d/xz.out" && t_fail "layers cached with zstd were reused for xz"
+unsquashfs -s "$d/state3/images/full/$(readlink "$d/state3/images/full/current")/$("$LABBOOT" image show -c "$d/conf5" full | python3 -c 'import json,sys; print(json.load(sys.stdin)["stack"][-1])')" |
+	grep -qi "compression xz" || t_fail "the xz build's layer is not xz"
+t_ok "another compressor builds its own layers"
 { cat "$d/conf"; printf '[images]\npublish = sideways\n'; } >"$d/conf4"
 if "$LABBOOT" check -c "$d/conf4" 2>"$d/conf4.err"; then t_fail "publish = sideways accepted"; fi
 grep -q 'publish: "sideways" is not layers, merge or flatten' "$d/conf4.err" || t_fail "conf4: $(cat "$d/conf4.err")"
