@@ -18,11 +18,8 @@ eval "$("$ROOT/tests/image/inputs.sh")"
 ns=bimg$$
 lab_tmpdir dir
 r=$dir/recipe
-mkdir -p "$r/files"
-ln -s "$LIVE_ISO" "$r/debian-live.iso"
-cp "$HELLO_DEB" "$r/hello.deb"
-cp "$ROOT/tests/image/files/labboot-test.service" "$r/files/"
-{ echo "FROM ./debian-live.iso sha256:$LIVE_ISO_SHA256"; cat "$ROOT/tests/image/vm-test.recipe"; } >"$r/vmimg.recipe"
+. "$ROOT/tests/image/vm-recipe.sh"
+vm_test_recipe "$r"
 labboot_lab_config "$dir" 0s | sed -e "/^mac = ${LAB_VM_MAC[bios]}/a image = vmimg" >"$dir/pre.conf"
 "$LABBOOT" image build -c "$dir/pre.conf" "$r/vmimg.recipe" >"$dir/build.log"
 "$LABBOOT" image build -c "$dir/pre.conf" --flatten --name vmimg-flat "$r/vmimg.recipe" >>"$dir/build.log"

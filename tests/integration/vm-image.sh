@@ -19,10 +19,8 @@ eval "$("$ROOT/tests/image/inputs.sh")"
 ns=vmimg$$
 lab_tmpdir dir
 r=$dir/recipe
-mkdir -p "$r/files"
-ln -s "$LIVE_ISO" "$r/debian-live.iso"
-cp "$HELLO_DEB" "$r/hello.deb"
-cp "$ROOT/tests/image/files/labboot-test.service" "$r/files/"
+. "$ROOT/tests/image/vm-recipe.sh"
+vm_test_recipe "$r"
 # PATCH initrd: one line in the initrd's /init that the console shows,
 # made against the ISO's own initrd (the same file as ROOTFS_INITRD).
 mkdir -p "$dir/initrd/a" "$dir/initrd/b"
@@ -32,8 +30,7 @@ cp "$main/init" "$dir/initrd/a/init"
 sed '/echo "Loading, please wait..."/a echo "LABBOOT-TEST initrd-patched"' "$main/init" >"$dir/initrd/b/init"
 (cd "$dir/initrd" && diff -u a/init b/init >"$r/files/initrd.patch") || true
 grep -q initrd-patched "$r/files/initrd.patch" || fail "could not make the initrd patch"
-{ echo "FROM ./debian-live.iso sha256:$LIVE_ISO_SHA256"; cat "$ROOT/tests/image/vm-test.recipe"
-  echo "PATCH initrd files/initrd.patch"; } >"$r/vmimg.recipe"
+echo "PATCH initrd files/initrd.patch" >>"$r/vmimg.recipe"
 
 # The lab's configuration, with beta on the layered image and gamma on the
 # flattened one.
