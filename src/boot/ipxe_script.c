@@ -3,34 +3,9 @@
 #include "core/util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 
-/* Appends printf output; remembers overflow so callers check once. */
-struct out {
-	char *buf;
-	size_t size, len;
-	bool overflow;
-};
-
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->overflow = true;
-		o->buf[o->len] = '\0';
-		return;
-	}
-	o->len += (size_t)n;
-}
+#define emit textbuf_printf
 
 static const char *basename_of(const char *path)
 {
@@ -39,7 +14,7 @@ static const char *basename_of(const char *path)
 }
 
 /* Image paths are relative to the HTTP root unless they are URLs. */
-static void emit_url(struct out *o, const struct boot_target *t, const char *path)
+static void emit_url(struct textbuf *o, const struct boot_target *t, const char *path)
 {
 	if (strstr(path, "://"))
 		emit(o, "%s", path);
@@ -56,11 +31,11 @@ static const struct image *target_image(const struct boot_target *t)
 	return name ? config_image_by_name(t->cfg, name) : NULL;
 }
 
-static void expand(struct out *o, const struct boot_target *t, const char *tmpl, bool in_cmdline);
+static void expand(struct textbuf *o, const struct boot_target *t, const char *tmpl, bool in_cmdline);
 
 /* Command line pieces may use the template variables too (a root
  * filesystem at {{url}}/images/..., a per-host {{hostname}}). */
-static void emit_arg(struct out *o, const struct boot_target *t, const char *arg)
+static void emit_arg(struct textbuf *o, const struct boot_target *t, const char *arg)
 {
 	if (!arg)
 		return;
@@ -68,7 +43,7 @@ static void emit_arg(struct out *o, const struct boot_target *t, const char *arg
 	emit(o, " ");
 }
 
-static void emit_cmdline(struct out *o, const struct boot_target *t, const struct image *img)
+static void emit_cmdline(struct textbuf *o, const struct boot_target *t, const struct image *img)
 {
 	char mac[18];
 
@@ -89,7 +64,7 @@ static void emit_cmdline(struct out *o, const struct boot_target *t, const struc
 
 int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size)
 {
-	struct out o = { .buf = buf, .size = size };
+	struct textbuf o = { .buf = buf, .size = size };
 	const struct image *img = target_image(t);
 
 	if (!img)
@@ -99,7 +74,7 @@ int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size)
 	return o.overflow ? -ENOSPC : (int)o.len;
 }
 
-static void emit_image_entry(struct out *o, const struct boot_target *t, const struct image *img)
+static void emit_image_entry(struct textbuf *o, const struct boot_target *t, const struct image *img)
 {
 	emit(o, ":image\necho Booting %s ...\nimgfree\nkernel ", img->name);
 	emit_url(o, t, img->kernel);
@@ -138,7 +113,7 @@ static const char *default_entry(const struct boot_target *t, const struct image
 	return "image";
 }
 
-static void emit_menu(struct out *o, const struct boot_target *t, const struct image *img, const char *dflt)
+static void emit_menu(struct textbuf *o, const struct boot_target *t, const struct image *img, const char *dflt)
 {
 	const char *who = t->host ? t->host->name : "this machine";
 
@@ -158,7 +133,7 @@ static void emit_menu(struct out *o, const struct boot_target *t, const struct i
 
 int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 {
-	struct out o = { .buf = buf, .size = size };
+	struct textbuf o = { .buf = buf, .size = size };
 	const struct image *img = target_image(t);
 	const char *menu = t->host && t->host->menu ? t->host->menu : t->cfg->boot_menu;
 	const char *dflt = default_entry(t, img);
@@ -193,7 +168,7 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 
 /* {{name}} in a user's script template or a command line; unknown names
  * stay as they are, and so does {{cmdline}} inside a command line. */
-static void emit_variable(struct out *o, const struct boot_target *t, const char *name, size_t len,
+static void emit_variable(struct textbuf *o, const struct boot_target *t, const char *name, size_t len,
 			  bool in_cmdline)
 {
 	const struct image *img = target_image(t);
@@ -221,7 +196,7 @@ static void emit_variable(struct out *o, const struct boot_target *t, const char
 #undef IS
 }
 
-static void expand(struct out *o, const struct boot_target *t, const char *tmpl, bool in_cmdline)
+static void expand(struct textbuf *o, const struct boot_target *t, const char *tmpl, bool in_cmdline)
 {
 	const char *p = tmpl;
 
@@ -248,7 +223,7 @@ static void expand(struct out *o, const struct boot_target *t, const char *tmpl,
 
 int ipxe_template_render(const struct boot_target *t, const char *tmpl, char *buf, size_t size)
 {
-	struct out o = { .buf = buf, .size = size };
+	struct textbuf o = { .buf = buf, .size = size };
 
 	if (size == 0)
 		return -ENOSPC;

@@ -29,6 +29,7 @@ enum section_kind {
 	SEC_ENTRY,
 	SEC_DNS,
 	SEC_IMAGES,
+	SEC_NFS,
 };
 
 struct parser {
@@ -126,6 +127,16 @@ static const struct key_spec boot_keys[] = {
 	{ "netbootxyz-url", V_STR, CFG(netbootxyz_url) },
 	{ "kernel-args", V_STR, CFG(boot_kernel_args) },
 	{ "ipv6-ra", V_BOOL, CFG(boot_ipv6_ra) },
+	{ "root", V_STR, CFG(boot_root) },
+	{ "toram", V_BOOL, CFG(boot_toram) },
+};
+static const struct key_spec nfs_keys[] = {
+	{ "server", V_STR, CFG(nfs_server) },
+	{ "exports", V_STR, CFG(nfs_exports) },
+	{ "ganesha-pid", V_STR, CFG(nfs_ganesha_pid) },
+	{ "home", V_STR, CFG(nfs_home) },
+	{ "address", V_IPV4, CFG(nfs_address) },
+	{ "clients", V_STR, CFG(nfs_clients) },
 };
 static const struct key_spec images_keys[] = {
 	{ "root", V_STR, CFG(images_root) },
@@ -147,6 +158,7 @@ static const struct key_spec host_keys[] = {
 	{ "menu-default", V_STR, HST(menu_default) },
 	{ "kernel-args", V_STR, HST(kernel_args) },
 	{ "script", V_STR, HST(script) },
+	{ "root", V_STR, HST(root) },
 };
 static const struct key_spec image_keys[] = {
 	{ "kernel", V_STR, IMG(kernel) },
@@ -465,6 +477,14 @@ static void host_set(struct parser *p, struct host *h, const char *key, const ch
 		h->nics[h->n_ips++].ip = ip;
 	} else if (strcmp(key, "option") == 0) {
 		add_extra_option(p, &h->opts, &h->n_opts, value);
+	} else if (strcmp(key, "toram") == 0) {
+		bool b;
+		if (parse_bool(value, &b) < 0)
+			parse_error(p, "invalid value for toram: \"%s\"", value);
+		h->toram = b;
+	} else if (strcmp(key, "memory") == 0) {
+		if (parse_size_mib(value, &h->memory_mib) < 0 || h->memory_mib < 16)
+			parse_error(p, "invalid memory \"%s\" (want e.g. 4G, 2048M)", value);
 	} else if (!TRY_KEYS(p, host_keys, h, key, value)) {
 		parse_error(p, "unknown key \"%s\" in [host \"%s\"]", key, h->name);
 	}
@@ -529,6 +549,7 @@ static void simple_set(struct parser *p, const char *key, const char *value)
 	case SEC_TFTP: found = TRY_KEYS(p, tftp_keys, cfg, key, value); break;
 	case SEC_HTTP: found = TRY_KEYS(p, http_keys, cfg, key, value); break;
 	case SEC_IMAGES: found = TRY_KEYS(p, images_keys, cfg, key, value); break;
+	case SEC_NFS: found = TRY_KEYS(p, nfs_keys, cfg, key, value); break;
 	case SEC_BOOT: found = TRY_KEYS(p, boot_keys, cfg, key, value); break;
 	case SEC_DNS:
 		if (strcmp(key, "upstream") == 0) {
@@ -608,7 +629,7 @@ static struct host *add_host(struct parser *p, const char *name)
 		p->hosts_cap = cap;
 	}
 	struct host *h = &cfg->hosts[cfg->n_hosts++];
-	*h = (struct host){ .name = xstrdup(name), .line = p->line };
+	*h = (struct host){ .name = xstrdup(name), .toram = -1, .line = p->line };
 	return h;
 }
 
@@ -673,7 +694,7 @@ static void enter_section(struct parser *p, const char *section)
 		{ "server", SEC_SERVER, false }, { "dhcp", SEC_DHCP, false },
 		{ "tftp", SEC_TFTP, false },     { "http", SEC_HTTP, false },
 		{ "boot", SEC_BOOT, false },     { "dns", SEC_DNS, false },
-		{ "images", SEC_IMAGES, false },
+		{ "images", SEC_IMAGES, false }, { "nfs", SEC_NFS, false },
 		{ "pool", SEC_POOL, true },      { "host", SEC_HOST, true },
 		{ "image", SEC_IMAGE, true },     { "entry", SEC_ENTRY, true },
 	};

@@ -77,6 +77,9 @@ struct host {
 	char *menu_default;           /* default menu entry */
 	char *kernel_args;            /* appended to the image's cmdline */
 	char *script;                 /* a whole iPXE script file instead of ours */
+	char *root;                   /* http | nfs: how a built image's root is reached */
+	int toram;                    /* -1 unset, 0 no, 1 copy an NFS root into RAM */
+	uint32_t memory_mib;          /* the machine's RAM if known, 0: unknown */
 	int line;
 };
 
@@ -158,6 +161,8 @@ struct config {
 	char *netbootxyz_url;
 	char *boot_kernel_args;
 	bool boot_ipv6_ra;            /* answer netbooting clients' router solicitations */
+	char *boot_root;              /* http | nfs: the default for built images */
+	bool boot_toram;              /* an NFS root copied into RAM */
 
 	struct image images[CONFIG_MAX_IMAGES];
 	size_t n_images;
@@ -173,6 +178,14 @@ struct config {
 	uint32_t dns_cache_size;      /* entries, 0 disables the cache */
 	struct dns_record dns_records[CONFIG_MAX_DNS_RECORDS];
 	size_t n_dns_records;
+
+	/* [nfs]: the exports labboot keeps in a real NFS server */
+	char *nfs_server;             /* none | ganesha | kernel */
+	char *nfs_exports;            /* the export file labboot writes */
+	char *nfs_ganesha_pid;        /* Ganesha's PID file (SIGHUP reloads) */
+	char *nfs_home;               /* directory exported read-write as /home, or NULL */
+	struct in_addr nfs_address;   /* what clients mount from; 0: [server] address */
+	char *nfs_clients;            /* CIDRs allowed; NULL: the served subnets */
 
 	/* [host "name"] */
 	struct host *hosts;

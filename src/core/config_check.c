@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/config_internal.h"
 #include "core/util.h"
+#include "nfs/nfs_exports.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -81,6 +82,15 @@ static void fill_defaults(struct config *cfg)
 	default_str(&cfg->boot_menu, "default");
 	default_str(&cfg->boot_menu_default, "image");
 	default_str(&cfg->netbootxyz_url, "https://boot.netboot.xyz");
+	default_str(&cfg->boot_root, "http");
+	default_str(&cfg->nfs_server, "none");
+	if (strcmp(cfg->nfs_server, "kernel") == 0)
+		default_str(&cfg->nfs_exports, "/etc/exports.d/labboot.exports");
+	else
+		default_str(&cfg->nfs_exports, "/etc/ganesha/labboot-exports.conf");
+	default_str(&cfg->nfs_ganesha_pid, "/run/ganesha/ganesha.pid");
+	if (!cfg->nfs_address.s_addr)
+		cfg->nfs_address = cfg->address;
 	if (!cfg->boot_url && cfg->address.s_addr) {
 		char ip[16];
 		if (asprintf(&cfg->boot_url, cfg->http_port == 80 ? "http://%s" : "http://%s:%u",
@@ -202,6 +212,45 @@ static int check_images(struct config *cfg)
 	return errors;
 }
 
+static bool root_mode_valid(const char *m)
+{
+	return strcmp(m, "http") == 0 || strcmp(m, "nfs") == 0;
+}
+
+static int check_nfs(struct config *cfg)
+{
+	enum nfs_backend b = NFS_BACKEND_NONE;
+	bool uses_nfs = strcmp(cfg->boot_root, "nfs") == 0;
+	int errors = 0;
+
+	if (!root_mode_valid(cfg->boot_root))
+		errors += check_error(cfg, 0, "[boot] root: \"%s\" is not http or nfs", cfg->boot_root);
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		if (cfg->hosts[i].root && !root_mode_valid(cfg->hosts[i].root))
+			errors += check_error(cfg, cfg->hosts[i].line, "host %s: root: \"%s\" is not http or nfs",
+					      cfg->hosts[i].name, cfg->hosts[i].root);
+		uses_nfs |= cfg->hosts[i].root && strcmp(cfg->hosts[i].root, "nfs") == 0;
+	}
+	if (nfs_backend_parse(cfg->nfs_server, &b) < 0)
+		errors += check_error(cfg, 0, "[nfs] server: \"%s\" is not none, ganesha or kernel", cfg->nfs_server);
+	if (cfg->nfs_home && !nfs_path_valid(cfg->nfs_home))
+		errors += check_error(cfg, 0, "[nfs] home: \"%s\" is not an absolute path NFS can export", cfg->nfs_home);
+	if ((uses_nfs || b != NFS_BACKEND_NONE) && !nfs_path_valid(cfg->images_root))
+		errors += check_error(cfg, 0, "[images] root: \"%s\" is not an absolute path NFS can export (no spaces, quotes or ..)",
+				      cfg->images_root);
+	if (cfg->nfs_clients) {
+		char buf[1024], *w[NFS_MAX_CLIENTS];
+		struct nfs_client c;
+		int n = split_words_copy(cfg->nfs_clients, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		for (int i = 0; i < n; i++)
+			if (nfs_client_parse(w[i], &c) < 0)
+				errors += check_error(cfg, 0, "[nfs] clients: \"%s\" is not a network (198.18.0.0/24)", w[i]);
+		if (n <= 0)
+			errors += check_error(cfg, 0, "[nfs] clients: want 1 to %d networks", NFS_MAX_CLIENTS);
+	}
+	return errors;
+}
+
 int config_finish(struct config *cfg)
 {
 	int errors = 0;
@@ -214,6 +263,7 @@ int config_finish(struct config *cfg)
 	errors += check_pools(cfg);
 	errors += check_hosts(cfg);
 	errors += check_images(cfg);
+	errors += check_nfs(cfg);
 	for (size_t i = 0; i < cfg->n_entries; i++)
 		if (cfg->entries[i].n_lines == 0)
 			errors += check_error(cfg, cfg->entries[i].line, "entry %s has no run line", cfg->entries[i].name);
@@ -297,7 +347,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		struct host *h = &cfg->hosts[i];
 		free(h->name); free(h->opts); free(h->boot_file); free(h->image);
-		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script);
+		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script); free(h->root);
 	}
 	free(cfg->hosts);
 	for (size_t i = 0; i < cfg->n_images; i++) {

@@ -203,3 +203,46 @@ int pathf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+void textbuf_printf(struct textbuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow || o->size == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->overflow = true;
+		o->buf[o->len] = '\0';
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+int parse_size_mib(const char *s, uint32_t *ret)
+{
+	static const struct { const char *suffix; uint64_t mib; } units[] = {
+		{ "", 1 }, { "M", 1 }, { "MiB", 1 }, { "MB", 1 }, { "G", 1024 }, { "GiB", 1024 }, { "GB", 1024 },
+		{ "T", 1024 * 1024 }, { "TiB", 1024 * 1024 }, { "TB", 1024 * 1024 },
+	};
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (v > UINT32_MAX / units[i].mib)
+				return -ERANGE;
+			*ret = (uint32_t)(v * units[i].mib);
+			return 0;
+		}
+	return -EINVAL;
+}

@@ -67,3 +67,15 @@ char *xstrdup(const char *s);
 
 /* snprintf for paths: -ENAMETOOLONG instead of a silently cut result. */
 __attribute__((format(printf, 3, 4))) int pathf(char *buf, size_t size, const char *fmt, ...);
+
+/* Text appended into a fixed buffer; an overflow is remembered (and the
+ * text kept NUL-terminated), so a renderer checks once at the end. */
+struct textbuf {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+__attribute__((format(printf, 2, 3))) void textbuf_printf(struct textbuf *o, const char *fmt, ...);
+
+/* "4G", "2048M", "512MiB", "1T" or a bare number of MiB, into MiB. */
+int parse_size_mib(const char *s, uint32_t *ret);
