@@ -74,8 +74,22 @@ int ipxe_kernel_cmdline(const struct boot_target *t, char *buf, size_t size)
 	return o.overflow ? -ENOSPC : (int)o.len;
 }
 
+/* An image that needs more RAM than the machine has would die in the
+ * initramfs (a RAM disk too small for the root): say so instead. */
+static bool too_little_ram(const struct boot_target *t, const struct image *img)
+{
+	return t->host && t->host->memory_mib && img->ram_mib > t->host->memory_mib;
+}
+
 static void emit_image_entry(struct textbuf *o, const struct boot_target *t, const struct image *img)
 {
+	if (too_little_ram(t, img)) {
+		emit(o, ":image\necho labboot: %s has %u MiB of RAM, %s needs about %u MiB with its root over %s.\n",
+		     t->host->name, t->host->memory_mib, img->name, img->ram_mib, img->root_mode ? img->root_mode : "http");
+		emit(o, "echo Set root = nfs for this host (the root stays on the server), or give it more memory.\n"
+			"goto failed\n\n");
+		return;
+	}
 	emit(o, ":image\necho Booting %s ...\nimgfree\nkernel ", img->name);
 	emit_url(o, t, img->kernel);
 	emit(o, " ");
@@ -144,6 +158,8 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	buf[0] = '\0';
 	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
 	     format_mac(mac, t->mac));
+	if (img && img->notice)
+		emit(&o, "echo labboot: %s\nsleep 5\n\n", img->notice);
 	/* iPXE's "choose --timeout 0" waits forever: a zero timeout means no menu */
 	if (strcmp(menu, "none") == 0 || t->cfg->boot_menu_timeout_ms == 0)
 		emit(&o, "goto %s\n\n", dflt);

@@ -91,6 +91,10 @@ struct image {
 	char *cmdline;
 	int line;
 	bool built;                   /* from the image store, not an [image] section */
+	/* built images only */
+	char *notice;                 /* shown before the menu: why another version boots */
+	uint32_t ram_mib;             /* RAM the machine needs for this image and root mode */
+	char *root_mode;              /* http | nfs */
 };
 
 /* A user's own menu entry: a label and the iPXE commands it runs. */

@@ -164,7 +164,7 @@ static int resolve_built_image(struct http_server *srv, struct boot_target *t, s
 
 	if (!ref || config_image_by_name(srv->cfg, ref))
 		return 0;
-	if ((r = image_boot_resolve(srv->cfg, ref, img)) < 0) {
+	if ((r = image_boot_resolve(srv->cfg, t->host, ref, img)) < 0) {
 		log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: image %s: %s", ref,
 				r == -ENOENT ? "not built (labboot image ls)" : strerror(-r));
 		return r;

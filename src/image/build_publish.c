@@ -153,6 +153,8 @@ static int write_meta(struct build *b, const char *version, const char *cpio_nam
 	json_object_set_new(j, "merge", json_boolean(b->o->merge));
 	json_object_set_new(j, "compressor", json_string(b->o->cfg->images_compressor));
 	json_object_set_new(j, "cmdline", json_string(b->cmdline));
+	if (recipe_feature_value(b->recipe, FEATURE_ROOT))
+		json_object_set_new(j, "root", json_string(recipe_feature_value(b->recipe, FEATURE_ROOT)));
 	json_object_set_new(j, "key", json_string(hex));
 	json_object_set_new(j, "root_bytes", json_integer((json_int_t)total));
 	json_object_set_new(j, "iso", json_pack("{s:s, s:s, s:I}", "path", b->iso_path, "sha256", iso_hex,

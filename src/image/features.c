@@ -146,16 +146,6 @@ static int write_gen(const char *root, const struct gen_file *g)
 	return 0;
 }
 
-static const char *feature_value(const struct recipe *r, enum recipe_feature f)
-{
-	const char *v = NULL;
-
-	for (size_t i = 0; i < r->n_steps; i++)
-		if (r->steps[i].op == RECIPE_FEATURE && r->steps[i].feature == f)
-			v = r->steps[i].arg ? r->steps[i].arg : "";
-	return v;
-}
-
 int features_write_tree(const struct recipe *r, const char *dir)
 {
 	static const struct gen_file always[] = {
@@ -181,17 +171,17 @@ int features_write_tree(const struct recipe *r, const char *dir)
 	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
 		if ((ret = write_gen(dir, &always[i])) < 0)
 			return ret;
-	if (feature_value(r, FEATURE_NETWORKD))
+	if (recipe_feature_value(r, FEATURE_NETWORKD))
 		for (size_t i = 0; i < ARRAY_SIZE(networkd); i++)
 			if ((ret = write_gen(dir, &networkd[i])) < 0)
 				return ret;
-	if ((v = feature_value(r, FEATURE_SSH_KEY))) {
+	if ((v = recipe_feature_value(r, FEATURE_SSH_KEY))) {
 		snprintf(buf, sizeof(buf), "%s\n", v);
 		if ((ret = mkdir_parents(dir, "root/.ssh/x", 0700)) < 0 ||
 		    (ret = write_gen(dir, &(struct gen_file){ "root/.ssh/authorized_keys", buf, NULL, 0600 })) < 0)
 			return ret;
 	}
-	if ((v = feature_value(r, FEATURE_TIMEZONE))) {
+	if ((v = recipe_feature_value(r, FEATURE_TIMEZONE))) {
 		snprintf(buf, sizeof(buf), "%s\n", v);
 		if (pathf(target, sizeof(target), "/usr/share/zoneinfo/%s", v) < 0)
 			return -ENAMETOOLONG;
@@ -253,10 +243,10 @@ int features_write_cpio(enum iso_layout_kind layout, const char *path)
 
 int features_cmdline(const struct recipe *r, enum iso_layout_kind layout, char *buf, size_t size)
 {
-	const char *user = feature_value(r, FEATURE_USER);
+	const char *user = recipe_feature_value(r, FEATURE_USER);
 	size_t n = strlen(buf);
 
-	if (feature_value(r, FEATURE_TORAM))
+	if (recipe_feature_value(r, FEATURE_TORAM))
 		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%storam", n ? " " : "");
 	if (user && n < size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? " " : "",

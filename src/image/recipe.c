@@ -49,6 +49,7 @@ static const struct {
 	[FEATURE_TIMEZONE] = { "timezone", true, false },
 	[FEATURE_NFS_HOME] = { "nfs-home", true, true },
 	[FEATURE_CALLBACK] = { "callback", false, false },
+	[FEATURE_ROOT] = { "root", true, false },
 };
 
 const char *recipe_op_name(enum recipe_op op)
@@ -288,7 +289,7 @@ static int parse_feature(struct parser *p, struct recipe_step *st, char *rest)
 		if (strcmp(features[f].name, name) == 0)
 			break;
 	if (f == FEATURE_COUNT_)
-		return fail(p, "unknown FEATURE '%s' (hostname, networkd, user, toram, ssh-key, timezone, nfs-home, callback)",
+		return fail(p, "unknown FEATURE '%s' (hostname, networkd, user, toram, ssh-key, timezone, nfs-home, callback, root)",
 			    visible(name));
 	st->feature = (enum recipe_feature)f;
 	value = skip_space(rest);
@@ -301,6 +302,8 @@ static int parse_feature(struct parser *p, struct recipe_step *st, char *rest)
 		return fail(p, "FEATURE user: '%s' is not a user name", value);
 	if (f == FEATURE_TIMEZONE && (strstr(value, "..") || value[0] == '/' || strchr(value, ' ')))
 		return fail(p, "FEATURE timezone: '%s' is not a zone name like Europe/Amsterdam", value);
+	if (f == FEATURE_ROOT && strcmp(value, "http") && strcmp(value, "nfs"))
+		return fail(p, "FEATURE root: '%s' is not http or nfs", value);
 	if (!printable(value))
 		return fail(p, "FEATURE %s: control characters", name);
 	st->arg = xstrdup(value);
@@ -477,4 +480,14 @@ void recipe_free(struct recipe *r)
 	}
 	free(r->steps);
 	free(r);
+}
+
+const char *recipe_feature_value(const struct recipe *r, enum recipe_feature f)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (r->steps[i].op == RECIPE_FEATURE && r->steps[i].feature == f)
+			v = r->steps[i].arg ? r->steps[i].arg : "";
+	return v;
 }

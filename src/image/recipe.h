@@ -42,6 +42,7 @@ enum recipe_feature {
 	FEATURE_TIMEZONE,         /* VALUE: e.g. Europe/Amsterdam */
 	FEATURE_NFS_HOME,         /* VALUE (optional): SERVER:/PATH for /home */
 	FEATURE_CALLBACK,         /* "I am up" at multi-user.target (always on) */
+	FEATURE_ROOT,             /* VALUE: http | nfs, how this image's root is reached by default */
 	FEATURE_COUNT_,
 };
 
@@ -90,3 +91,7 @@ int recipe_parse_mode(const char *s, mode_t *ret);
 /* 64 hex digits into 32 bytes; -EINVAL otherwise. */
 int parse_sha256_hex(const char *s, uint8_t out[32]);
 void format_sha256_hex(char out[static 65], const uint8_t sha[32]);
+
+/* The value of the recipe's last FEATURE F ("" if it takes none), or NULL
+ * if the recipe does not ask for F. */
+const char *recipe_feature_value(const struct recipe *r, enum recipe_feature f);

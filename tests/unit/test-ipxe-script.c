@@ -23,6 +23,7 @@ static const char *CONF =
 	"[host \"disk\"]\nmac = 52:54:00:00:00:03\nmenu-default = local\n"
 	"[host \"tester\"]\nmac = 52:54:00:00:00:04\nmenu-default = memtest\n"
 	"[host \"netroot\"]\nmac = 52:54:00:00:00:05\nimage = net\nkernel-args = mac={{mac}}\n"
+	"[host \"small\"]\nmac = 52:54:00:00:00:06\nmemory = 1G\n"
 	"[entry \"memtest\"]\ntitle = Memory test\nrun = kernel http://x/memtest\nrun = boot\n";
 
 static struct config *cfg;
@@ -46,6 +47,41 @@ static int render(const char *host, const uint8_t last)
 	struct boot_target t = { .cfg = cfg, .host = host ? config_host_by_name(cfg, host) : NULL,
 				 .mac = { 0x52, 0x54, 0, 0, 0, last }, .base_url = "http://198.18.0.1" };
 	return ipxe_script_render(&t, buf, sizeof(buf));
+}
+
+/* A built image (as image_boot.c resolves it) on a host with too little
+ * RAM: a message and back to the menu, never a kernel that cannot fit. */
+static void too_little_ram_is_said_not_booted(void **state)
+{
+	struct image img = { .name = "min@min-1", .kernel = "images/min/min-1/vmlinuz", .cmdline = "boot=live",
+			     .built = true, .ram_mib = 1500, .root_mode = "http" };
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "small"), .mac = { 0x52, 0x54, 0, 0, 0, 6 },
+				 .base_url = "http://198.18.0.1", .image = &img };
+
+	assert_int_equal(t.host->memory_mib, 1024);
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, ":image\necho labboot: small has 1024 MiB of RAM, min@min-1 needs about 1500 MiB "
+				    "with its root over http.\n"));
+	assert_null(strstr(buf, "kernel http://198.18.0.1/images/min"));
+	img.ram_mib = 900;
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/min/min-1/vmlinuz"));
+	t.host = config_host_by_name(cfg, "beta"); /* memory unknown: boot */
+	img.ram_mib = 100000;
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "kernel http://198.18.0.1/images/min/min-1/vmlinuz"));
+}
+
+static void a_fallback_version_is_announced(void **state)
+{
+	struct image img = { .name = "min@min-1", .kernel = "images/min/min-1/vmlinuz", .built = true,
+			     .notice = "min@min-2 cannot boot: its kernel is missing; booting min@min-1 instead" };
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "beta"), .mac = { 0x52, 0x54, 0, 0, 0, 1 },
+				 .base_url = "http://198.18.0.1", .image = &img };
+
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\necho labboot: min@min-2 cannot boot: its kernel is missing; booting min@min-1 "
+				    "instead\nsleep 5\n\n:menu\n"));
 }
 
 /* Variables in command lines; {{cmdline}} does not recurse there. */
@@ -133,6 +169,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_menu_boots_image_after_timeout),
 		cmocka_unit_test(cmdline_variables),
+		cmocka_unit_test(too_little_ram_is_said_not_booted),
+		cmocka_unit_test(a_fallback_version_is_announced),
 		cmocka_unit_test(menu_none_goes_straight_to_the_image),
 		cmocka_unit_test(host_default_entry),
 		cmocka_unit_test(unknown_machine_gets_the_default_image_without_a_name),
