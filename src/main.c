@@ -1,5 +1,6 @@
 /* labboot: one binary, subcommands. The daemon (serve) wires the servers to
  * one event loop; the other subcommands read the configuration and state. */
+#include "boot/timeline.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -152,46 +153,67 @@ static int cmd_leases(const struct config *cfg)
 	return r < 0 ? 1 : 0;
 }
 
-/* Prints one host's most recent boot: events from the last DHCP discover on. */
-struct timeline {
-	uint64_t start_ms;
-	uint64_t last_ms;
-	unsigned n;
-	bool booted;
+/* One machine's events, gathered for boot_timeline_find(). */
+struct event_list {
+	struct boot_event *ev;
+	size_t n, cap;
 };
 
-static int timeline_event(const struct boot_event *ev, void *userdata)
+static int collect_event(const struct boot_event *ev, void *userdata)
 {
-	struct timeline *tl = userdata;
+	struct event_list *l = userdata;
 
-	/* A boot starts with the firmware's (or iPXE's) DISCOVER, not the one
-	 * the booted OS sends minutes later on a slow machine: that one carries
-	 * no client architecture ("arch -1"). */
-	bool firmware = strstr(ev->detail, "arch -1") == NULL;
-	uint64_t gap = ev->ts_ms - tl->last_ms;
-
-	if (strcmp(ev->kind, "dhcp-discover") == 0 &&
-	    (tl->n == 0 || (firmware && (tl->booted || gap > 120000)) || gap > 1800000)) {
-		tl->start_ms = ev->ts_ms;
-		tl->n = 0;
-		tl->booted = false;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct boot_event *grown = realloc(l->ev, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		l->ev = grown;
+		l->cap = cap;
 	}
-	if (tl->start_ms == 0)
-		tl->start_ms = ev->ts_ms;
-	tl->last_ms = ev->ts_ms;
-	tl->n++;
-	if (strcmp(ev->kind, "booted") == 0)
-		tl->booted = true;
+	l->ev[l->n++] = *ev;
 	return 0;
 }
 
-static int print_event(const struct boot_event *ev, void *userdata)
+static void print_phases(const struct boot_timeline *tl)
 {
-	const struct timeline *tl = userdata;
+	const char *sep = "    ";
 
-	if (ev->ts_ms >= tl->start_ms)
-		printf("    +%6.2fs  %-14s %s\n", (double)(ev->ts_ms - tl->start_ms) / 1000.0, ev->kind, ev->detail);
-	return 0;
+	for (size_t p = 0; p < BOOT_PHASE_COUNT_; p++) {
+		if (tl->phase_ms[p] < 0)
+			continue;
+		printf("%s%s %.2fs", sep, boot_phase_name((enum boot_phase)p), (double)tl->phase_ms[p] / 1000.0);
+		if (p == BOOT_PHASE_ROOT && tl->root_bytes && tl->phase_ms[p] > 0)
+			printf(" (%.1f MB over HTTP, %.1f MB/s)", (double)tl->root_bytes / 1e6,
+			       (double)tl->root_bytes / 1e3 / (double)tl->phase_ms[p]);
+		sep = " | ";
+	}
+	if (strcmp(sep, " | ") == 0)
+		printf("\n");
+}
+
+static void print_host_boot(struct store *st, const uint8_t mac[6])
+{
+	struct event_list l = { 0 };
+	struct boot_timeline tl;
+
+	store_event_foreach(st, mac, 0, collect_event, &l);
+	boot_timeline_find(l.ev, l.n, &tl);
+	if (tl.n == 0) {
+		printf("    never booted\n");
+		free(l.ev);
+		return;
+	}
+	if (tl.up && tl.total_ms >= 0)
+		printf("  last boot: %zu events, up (multi-user.target) after %.2fs\n", tl.n, (double)tl.total_ms / 1000.0);
+	else
+		printf("  last boot: %zu events, %s after %.2fs\n", tl.n, tl.up ? "up" : "not up (yet)",
+		       (double)(tl.last_ms - tl.start_ms) / 1000.0);
+	print_phases(&tl);
+	for (size_t i = tl.first; i < l.n; i++)
+		printf("    +%6.2fs  %-14s %s\n", (double)(l.ev[i].ts_ms - tl.start_ms) / 1000.0, l.ev[i].kind,
+		       l.ev[i].detail);
+	free(l.ev);
 }
 
 static int cmd_hosts(const struct config *cfg)
@@ -204,18 +226,10 @@ static int cmd_hosts(const struct config *cfg)
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		const struct host *h = &cfg->hosts[i];
 		for (size_t j = 0; j < h->n_nics; j++) {
-			struct timeline tl = { 0 };
 			char mac[18], ip[16];
 			printf("%s %s %s\n", h->name, format_mac(mac, h->nics[j].mac),
 			       h->nics[j].ip.s_addr ? format_ipv4(ip, h->nics[j].ip) : "dynamic");
-			store_event_foreach(st, h->nics[j].mac, 0, timeline_event, &tl);
-			if (tl.n == 0) {
-				printf("    never booted\n");
-				continue;
-			}
-			printf("  last boot: %u events, %s after %.2fs\n", tl.n,
-			       tl.booted ? "up" : "not up (yet)", (double)(tl.last_ms - tl.start_ms) / 1000.0);
-			store_event_foreach(st, h->nics[j].mac, tl.start_ms, print_event, &tl);
+			print_host_boot(st, h->nics[j].mac);
 		}
 	}
 	store_close(st);

@@ -210,6 +210,15 @@ static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connecti
 	return ret;
 }
 
+/* A millisecond count from the query string; 0 if absent or not one. */
+static unsigned long long query_ms(struct MHD_Connection *c, const char *key)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	uint64_t ms;
+
+	return v && parse_u64(v, 0, UINT64_C(1) << 40, &ms) == 0 ? (unsigned long long)ms : 0;
+}
+
 static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connection *c)
 {
 	uint8_t mac[6];
@@ -219,7 +228,11 @@ static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connecti
 	if (!identify_client(srv, c, mac))
 		return send_error(c, MHD_HTTP_BAD_REQUEST);
 	h = config_host_by_mac(srv->cfg, mac, NULL);
-	store_event_add(srv->st, mac, h ? h->name : "", "booted", "from %s", format_ipv4(ip, peer_addr(c)));
+	/* the booted system's own clock: ms since its kernel started, now, at
+	 * systemd's start in the real root and at multi-user.target */
+	store_event_add(srv->st, mac, h ? h->name : "", "booted", "from %s up_ms %llu userspace_ms %llu ready_ms %llu",
+			format_ipv4(ip, peer_addr(c)), query_ms(c, "up_ms"), query_ms(c, "userspace_ms"),
+			query_ms(c, "ready_ms"));
 	log_info("http: %s%s%s is up", format_mac(m, mac), h ? " host " : "", h ? h->name : "");
 	return send_text(c, MHD_HTTP_OK, "text/plain", "ok\n");
 }

@@ -18,9 +18,15 @@
  * root has. */
 static const char booted_script[] =
 	"#!/bin/bash\n"
-	"# labboot: tell the server this machine is up (multi-user.target).\n"
+	"# labboot: tell the server this machine is up (multi-user.target), with\n"
+	"# the times since the kernel started: now, when systemd took over from\n"
+	"# the initramfs, and when multi-user.target was reached.\n"
 	"url=$(tr ' ' '\\n' </proc/cmdline | sed -n 's/^labboot\\.booted=//p' | head -n1)\n"
 	"[ -n \"$url\" ] || exit 0\n"
+	"us() { systemctl show -p \"$1\" --value $2 2>/dev/null | grep -E '^[0-9]+$' || echo 0; }\n"
+	"up=$(cut -d' ' -f1 /proc/uptime | tr -d .)0\n"
+	"url=\"$url&up_ms=$up&userspace_ms=$(($(us UserspaceTimestampMonotonic) / 1000))\"\n"
+	"url=\"$url&ready_ms=$(($(us ActiveEnterTimestampMonotonic multi-user.target) / 1000))\"\n"
 	"for try in 1 2 3 4 5; do\n"
 	"\tif command -v curl >/dev/null; then curl -fsS -m 10 -o /dev/null \"$url\" && exit 0\n"
 	"\telif command -v wget >/dev/null; then wget -q -T 10 -O /dev/null \"$url\" && exit 0\n"
@@ -35,6 +41,86 @@ static const char booted_script[] =
 	"\tsleep 2\n"
 	"done\n"
 	"exit 1\n";
+
+/* /home over NFS from the server labboot names on the command line
+ * (labboot.home=SERVER:/PATH), or the recipe's fixed SERVER:/PATH. NFSv3
+ * over TCP, hard; locks need rpc.statd, and without it the mount is
+ * retried with nolock. A server that does not answer is said on the
+ * console and retried, for ten minutes, then the system comes up
+ * without it. */
+static const char home_script[] =
+	"#!/bin/sh\n"
+	"# labboot: /home over NFS\n"
+	"src=$(tr ' ' '\\n' </proc/cmdline | sed -n 's/^labboot\\.home=//p' | head -n1)\n"
+	"[ -n \"$src\" ] || src=$(cat /etc/labboot/home-source 2>/dev/null)\n"
+	"[ -n \"$src\" ] || exit 0\n"
+	"say() { echo \"labboot: $*\"; echo \"labboot: $*\" >/dev/console 2>/dev/null; }\n"
+	"if ! command -v mount.nfs >/dev/null; then say \"/home: this image has no mount.nfs (install nfs-common)\"; exit 1; fi\n"
+	"opts=vers=3,proto=tcp,hard,timeo=100,retrans=3\n"
+	"try=0\n"
+	"while :; do\n"
+	"\tmountpoint -q /home && exit 0\n"
+	"\tif out=$(mount -t nfs -o \"$opts\" \"$src\" /home 2>&1); then say \"/home is $src\"; exit 0; fi\n"
+	"\tcase \"$out\" in *statd*) opts=$opts,nolock; continue ;; esac\n"
+	"\ttry=$((try + 1))\n"
+	"\tif [ $try -ge 120 ]; then say \"/home: giving up on $src; this system runs without it\"; exit 1; fi\n"
+	"\tsay \"/home: cannot mount $src ($out), try $try, again in 5 s\"\n"
+	"\tsleep 5\n"
+	"done\n";
+
+static const char home_unit[] =
+	"[Unit]\n"
+	"Description=/home over NFS (labboot)\n"
+	"After=network-online.target rpcbind.service\n"
+	"Wants=network-online.target\n"
+	"Before=labboot-user.service systemd-user-sessions.service labboot-booted.service\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"TimeoutStartSec=15min\n"
+	"ExecStart=/usr/lib/labboot/home\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
+/* The live user, made at boot (the image stays as built): its home on
+ * /home, created from /etc/skel and owned on the first boot, kept after. */
+static const char user_script[] =
+	"#!/bin/sh\n"
+	"# labboot: the live user\n"
+	"u=$(cat /etc/labboot/user)\n"
+	"[ -n \"$u\" ] || exit 0\n"
+	"if ! id \"$u\" >/dev/null 2>&1; then\n"
+	"\tuid=; getent passwd 1000 >/dev/null || uid=\"-u 1000\"\n"
+	"\tuseradd $uid -M -d \"/home/$u\" -s /bin/bash -c \"live user\" \"$u\" || exit 1\n"
+	"\tpasswd -d \"$u\" >/dev/null\n"
+	"\tfor g in sudo adm; do getent group $g >/dev/null && usermod -aG $g \"$u\"; done\n"
+	"fi\n"
+	"h=/home/$u\n"
+	"if [ ! -d \"$h\" ]; then\n"
+	"\tmkdir -p \"$h\" && cp -a /etc/skel/. \"$h\"/ && chown -R \"$u:\" \"$h\" && chmod 0750 \"$h\" || exit 1\n"
+	"\techo \"labboot: made $h\"\n"
+	"fi\n"
+	"if [ -s /root/.ssh/authorized_keys ] && [ ! -e \"$h/.ssh/authorized_keys\" ]; then\n"
+	"\tinstall -d -m 0700 -o \"$u\" -g \"$(id -g \"$u\")\" \"$h/.ssh\"\n"
+	"\tinstall -m 0600 -o \"$u\" -g \"$(id -g \"$u\")\" /root/.ssh/authorized_keys \"$h/.ssh/\"\n"
+	"fi\n"
+	"exit 0\n";
+
+static const char user_unit[] =
+	"[Unit]\n"
+	"Description=The live user (labboot)\n"
+	"After=labboot-home.service systemd-user-sessions.service\n"
+	"Before=labboot-booted.service getty.target\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/usr/lib/labboot/user\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
 
 static const char booted_unit[] =
 	"[Unit]\n"
@@ -164,6 +250,18 @@ int features_write_tree(const struct recipe *r, const char *dir)
 		{ "etc/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service", NULL,
 		  "/lib/systemd/system/systemd-networkd-wait-online.service", 0 },
 	};
+	static const struct gen_file home[] = {
+		{ "usr/lib/labboot/home", home_script, NULL, 0755 },
+		{ "etc/systemd/system/labboot-home.service", home_unit, NULL, 0644 },
+		{ "etc/systemd/system/multi-user.target.wants/labboot-home.service", NULL,
+		  "/etc/systemd/system/labboot-home.service", 0 },
+	};
+	static const struct gen_file user[] = {
+		{ "usr/lib/labboot/user", user_script, NULL, 0755 },
+		{ "etc/systemd/system/labboot-user.service", user_unit, NULL, 0644 },
+		{ "etc/systemd/system/multi-user.target.wants/labboot-user.service", NULL,
+		  "/etc/systemd/system/labboot-user.service", 0 },
+	};
 	const char *v;
 	char buf[4096], target[PATH_MAX];
 	int ret;
@@ -175,6 +273,22 @@ int features_write_tree(const struct recipe *r, const char *dir)
 		for (size_t i = 0; i < ARRAY_SIZE(networkd); i++)
 			if ((ret = write_gen(dir, &networkd[i])) < 0)
 				return ret;
+	if ((v = recipe_feature_value(r, FEATURE_NFS_HOME))) {
+		for (size_t i = 0; i < ARRAY_SIZE(home); i++)
+			if ((ret = write_gen(dir, &home[i])) < 0)
+				return ret;
+		snprintf(buf, sizeof(buf), "%s\n", v);
+		if (v[0] && (ret = write_gen(dir, &(struct gen_file){ "etc/labboot/home-source", buf, NULL, 0644 })) < 0)
+			return ret;
+	}
+	if ((v = recipe_feature_value(r, FEATURE_USER))) {
+		for (size_t i = 0; i < ARRAY_SIZE(user); i++)
+			if ((ret = write_gen(dir, &user[i])) < 0)
+				return ret;
+		snprintf(buf, sizeof(buf), "%s\n", v);
+		if ((ret = write_gen(dir, &(struct gen_file){ "etc/labboot/user", buf, NULL, 0644 })) < 0)
+			return ret;
+	}
 	if ((v = recipe_feature_value(r, FEATURE_SSH_KEY))) {
 		snprintf(buf, sizeof(buf), "%s\n", v);
 		if ((ret = mkdir_parents(dir, "root/.ssh/x", 0700)) < 0 ||

@@ -1,6 +1,6 @@
 /* What labboot adds to every image: the FEATURE files (the "I am up"
  * callback at multi-user.target, systemd-networkd with the MAC as DHCP
- * client id, ssh keys, timezone) as a layer of their own on top, and the
+ * client id, /home over NFS, the live user, ssh keys, timezone) as a layer of their own on top, and the
  * initramfs additions as a small cpio that iPXE loads as a second initrd
  * (the kernel unpacks it over the distro's, so the distro initrd is never
  * unpacked or repacked). */
@@ -11,7 +11,7 @@
 #include "image/recipe.h"
 
 /* Bumped whenever the generated files change, so cached layers are rebuilt. */
-#define FEATURES_VERSION "5"
+#define FEATURES_VERSION "6"
 
 /* Writes the feature files of R into the empty directory DIR. */
 int features_write_tree(const struct recipe *r, const char *dir);
