@@ -11,6 +11,7 @@
 #include "http/http_server.h"
 #include "image/image_cli.h"
 #include "ndp/ndp_server.h"
+#include "nfs/nfs_sync.h"
 #include "store/store.h"
 #include "tftp/tftp_server.h"
 
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 	      "  check     validate the configuration file\n"
 	      "  leases    list DHCP leases\n"
 	      "  hosts     list hosts and their last boot timeline\n"
+	      "  exports   write the NFS exports ([nfs]) and reload the NFS server\n"
 	      "  image     build and manage live images (labboot image --help)\n"
 	      "\n"
 	      "Options:\n"
@@ -111,6 +113,8 @@ static int cmd_serve(const struct config *cfg)
 		if (cfg->boot_ipv6_ra && (r = ndp_server_new(cfg, loop, ndp_filter, dhcp, &ndp)) < 0)
 			goto out;
 	}
+	if (nfs_sync(cfg, NULL) < 0)
+		log_warn("nfs: the exports are not up to date; built images may not boot with root = nfs");
 	if ((r = privs_drop(cfg->user, cfg->state_dir)) < 0)
 		goto out;
 	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
@@ -151,6 +155,29 @@ static int cmd_leases(const struct config *cfg)
 	r = store_lease_foreach(st, print_lease, NULL);
 	store_close(st);
 	return r < 0 ? 1 : 0;
+}
+
+/* Prints the export file [nfs] asks for and brings the server in line. */
+static int cmd_exports(const struct config *cfg)
+{
+	char *text = NULL;
+	bool changed;
+	int r;
+
+	if (strcmp(cfg->nfs_server, "none") == 0) {
+		fprintf(stderr, "labboot: [nfs] server = none: labboot keeps no NFS exports\n");
+		return 0;
+	}
+	if ((r = nfs_render_current(cfg, &text)) < 0) {
+		fprintf(stderr, "labboot: cannot render the exports: %s\n", strerror(-r));
+		return 1;
+	}
+	fputs(text, stdout);
+	free(text);
+	if ((r = nfs_sync(cfg, &changed)) < 0)
+		return 1;
+	fprintf(stderr, "labboot: %s: %s\n", cfg->nfs_exports, changed ? "written, server reloaded" : "unchanged");
+	return 0;
 }
 
 /* One machine's events, gathered for boot_timeline_find(). */
@@ -298,7 +325,8 @@ int main(int argc, char **argv)
 	if (parse_cli(argc - 1, argv + 1, &cli) < 0)
 		return 2;
 	log_set_level(cli.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if (strcmp(cmd, "serve") && strcmp(cmd, "check") && strcmp(cmd, "leases") && strcmp(cmd, "hosts")) {
+	if (strcmp(cmd, "serve") && strcmp(cmd, "check") && strcmp(cmd, "leases") && strcmp(cmd, "hosts") &&
+	    strcmp(cmd, "exports")) {
 		fprintf(stderr, "labboot: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -313,6 +341,8 @@ int main(int argc, char **argv)
 		r = cmd_serve(cfg);
 	} else if (strcmp(cmd, "leases") == 0) {
 		r = cmd_leases(cfg);
+	} else if (strcmp(cmd, "exports") == 0) {
+		r = cmd_exports(cfg);
 	} else {
 		r = cmd_hosts(cfg);
 	}

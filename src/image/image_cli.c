@@ -7,6 +7,7 @@
 #include "image/build.h"
 #include "image/image_diff.h"
 #include "image/image_store.h"
+#include "nfs/nfs_sync.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -473,9 +474,16 @@ int image_cli(const struct config *cfg, int argc, char **argv)
 		image_usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (strcmp(argv[0], cmds[i].name) == 0)
-			return cmds[i].fn(cfg, argc, argv);
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		int r = cmds[i].fn(cfg, argc, argv);
+		/* versions came or went: the NFS server exports what is there */
+		if (r == 0 && (cmds[i].fn == cmd_build || cmds[i].fn == cmd_rm || cmds[i].fn == cmd_gc) &&
+		    nfs_sync(cfg, NULL) < 0)
+			fprintf(stderr, "labboot: the NFS exports are not up to date (labboot exports)\n");
+		return r;
+	}
 	fprintf(stderr, "labboot: unknown image command '%s'\n", argv[0]);
 	image_usage(stderr);
 	return 2;
