@@ -441,13 +441,15 @@ static const struct error_vec error_vecs[] = {
 	/* FEATURE */
 	E(FROM_LINE "FEATURE\n", "2: FEATURE needs a name"),
 	E(FROM_LINE "FEATURE zeroconf\n", "2: unknown FEATURE 'zeroconf' (hostname, networkd, user, toram, ssh-key, "
-					  "timezone, nfs-home, callback)"),
+					  "timezone, nfs-home, callback, root)"),
 	E(FROM_LINE "FEATURE Hostname\n", "2: unknown FEATURE 'Hostname' (hostname, networkd, user, toram, ssh-key, "
-					  "timezone, nfs-home, callback)"),
+					  "timezone, nfs-home, callback, root)"),
 	E(FROM_LINE "FEATURE hostname lab1\n", "2: FEATURE hostname takes no value"),
 	E(FROM_LINE "FEATURE networkd yes\n", "2: FEATURE networkd takes no value"),
 	E(FROM_LINE "FEATURE toram 1\n", "2: FEATURE toram takes no value"),
 	E(FROM_LINE "FEATURE callback http://x\n", "2: FEATURE callback takes no value"),
+	E(FROM_LINE "FEATURE root\n", "2: FEATURE root needs a value"),
+	E(FROM_LINE "FEATURE root iscsi\n", "2: FEATURE root: 'iscsi' is not http or nfs"),
 	E(FROM_LINE "FEATURE user\n", "2: FEATURE user needs a value"),
 	E(FROM_LINE "FEATURE ssh-key\n", "2: FEATURE ssh-key needs a value"),
 	E(FROM_LINE "FEATURE timezone   \n", "2: FEATURE timezone needs a value"),
@@ -491,7 +493,7 @@ static const struct error_vec error_vecs[] = {
 	E(FROM_LINE "RUN true\nCOPY a \\\n  b \\\n  c\n",
 	  "3: COPY: the destination 'c' must be an absolute path in the image"),
 	E(FROM_LINE "FEATURE \\\n# note\n  zeroconf\n",
-	  "2: unknown FEATURE 'zeroconf' (hostname, networkd, user, toram, ssh-key, timezone, nfs-home, callback)"),
+	  "2: unknown FEATURE 'zeroconf' (hostname, networkd, user, toram, ssh-key, timezone, nfs-home, callback, root)"),
 	E("FROM a.iso \\\r\n sha256:abc\r\n", "1: FROM: 'sha256:abc' is not sha256: followed by 64 hex digits"),
 	/* NUL and control characters */
 	EL(FROM_LINE "RUN a\0b\n", "2: NUL byte in the recipe"),
