@@ -153,6 +153,45 @@ static const char networkd_conf[] =
 	"UseHostname=false\n"
 	"UseDNS=true\n";
 
+/* Without systemd-resolved nothing writes networkd's DNS servers into
+ * /etc/resolv.conf, and a root built by debootstrap keeps the build
+ * host's: the reference notes' "DNS not propagated into the live image".
+ * This writes it from networkd's DHCP leases once the network is online. */
+static const char dns_script[] =
+	"#!/bin/sh\n"
+	"# labboot: /etc/resolv.conf from networkd's DHCP leases (no systemd-resolved)\n"
+	"case \"$(readlink /etc/resolv.conf)\" in\n"
+	"*systemd/resolve*) [ -e /run/systemd/resolve/stub-resolv.conf ] && exit 0 ;;\n"
+	"esac\n"
+	"ns= dom=\n"
+	"for f in /run/systemd/netif/leases/*; do\n"
+	"\t[ -f \"$f\" ] || continue\n"
+	"\tns=\"$ns $(sed -n 's/^DNS=//p' \"$f\")\"\n"
+	"\t[ -n \"$dom\" ] || dom=$(sed -n 's/^DOMAINNAME=//p' \"$f\")\n"
+	"done\n"
+	"ns=$(echo $ns)\n"
+	"[ -n \"$ns\" ] || exit 0\n"
+	"{\n"
+	"\techo \"# written by labboot from the DHCP lease\"\n"
+	"\t[ -z \"$dom\" ] || echo \"search $dom\"\n"
+	"\tfor n in $ns; do echo \"nameserver $n\"; done\n"
+	"} >/etc/resolv.conf.labboot && rm -f /etc/resolv.conf && mv /etc/resolv.conf.labboot /etc/resolv.conf\n";
+
+static const char dns_unit[] =
+	"[Unit]\n"
+	"Description=DNS servers from the DHCP lease (labboot)\n"
+	"After=systemd-networkd-wait-online.service\n"
+	"Wants=systemd-networkd-wait-online.service\n"
+	"Before=nss-lookup.target labboot-home.service labboot-booted.service\n"
+	"\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"RemainAfterExit=yes\n"
+	"ExecStart=/usr/lib/labboot/dns\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=multi-user.target\n";
+
 static const char netplan_conf[] =
 	"# labboot FEATURE networkd (Ubuntu: netplan renders networkd)\n"
 	"network:\n"
@@ -249,6 +288,10 @@ int features_write_tree(const struct recipe *r, const char *dir)
 		  "/lib/systemd/system/systemd-networkd.socket", 0 },
 		{ "etc/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service", NULL,
 		  "/lib/systemd/system/systemd-networkd-wait-online.service", 0 },
+		{ "usr/lib/labboot/dns", dns_script, NULL, 0755 },
+		{ "etc/systemd/system/labboot-dns.service", dns_unit, NULL, 0644 },
+		{ "etc/systemd/system/multi-user.target.wants/labboot-dns.service", NULL,
+		  "/etc/systemd/system/labboot-dns.service", 0 },
 	};
 	static const struct gen_file home[] = {
 		{ "usr/lib/labboot/home", home_script, NULL, 0755 },

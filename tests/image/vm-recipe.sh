@@ -9,6 +9,6 @@ vm_test_recipe() {
 	mkdir -p "$r/files"
 	ln -sf "$LIVE_ISO" "$r/debian-live.iso"
 	cp "$HELLO_DEB" "$r/hello.deb"
-	cp "$here/files/labboot-test.service" "$r/files/"
+	cp "$here/files/labboot-test.service" "$here/files/labboot-test-report" "$r/files/"
 	{ echo "FROM ./debian-live.iso sha256:$LIVE_ISO_SHA256"; cat "$here/vm-test.recipe"; } >"$r/vmimg.recipe"
 }
