@@ -720,6 +720,7 @@ int image_build(const struct build_opts *o)
 	clean_leftovers(b);
 	if ((r = image_store_path(&b->store, p, sizeof(p), b->name, NULL)) < 0 || (mkdir(p, 0755) < 0 && errno != EEXIST) ||
 	    pathf(b->tmp_version, sizeof(b->tmp_version), "%s/.tmp-XXXXXX", p) < 0 || !mkdtemp(b->tmp_version) ||
+	    chmod(b->tmp_version, 0755) < 0 || /* served over HTTP and NFS */
 	    pathf(p, sizeof(p), "%s/build.log", b->tmp_version) < 0 ||
 	    (b->log_fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
 		r = -errno;

@@ -89,7 +89,11 @@ static void emit_client(struct textbuf *o, const struct nfs_client *c)
 	emit(o, "%s/%u", format_ipv4(ip, c->net), c->prefix);
 }
 
-/* The initramfs mounts images with NFSv3 (klibc nfsmount, via rpcbind
+/* Root is not squashed: a live root reads root-only files through the
+ * image export (read-only anyway, and what HTTP serves too), and the
+ * booted system makes and owns the user's home on /home. Both are limited
+ * to the served networks.
+ * The initramfs mounts images with NFSv3 (klibc nfsmount, via rpcbind
  * and MOUNT, nolock); the booted system mounts /home with v3 or v4. The
  * pseudo path equals the path so both versions name the same thing. */
 static void render_ganesha(struct textbuf *o, const struct nfs_exports *ex)
@@ -105,11 +109,11 @@ static void render_ganesha(struct textbuf *o, const struct nfs_exports *ex)
 		     "\tTransports = TCP, UDP;\n"
 		     "\tSecType = sys;\n"
 		     "\tAccess_Type = None;\n"
-		     "\tSquash = %s;\n"
+		     "\tSquash = No_Root_Squash;\n"
 		     "\tFSAL { Name = VFS; }\n"
 		     "\tCLIENT {\n"
 		     "\t\tClients = ",
-		     e->id, e->path, e->path, e->rw ? "No_Root_Squash" : "Root_Squash");
+		     e->id, e->path, e->path);
 		for (size_t j = 0; j < ex->n_clients; j++) {
 			emit(o, "%s", j ? ", " : "");
 			emit_client(o, &ex->clients[j]);
@@ -127,7 +131,7 @@ static void render_kernel(struct textbuf *o, const struct nfs_exports *ex)
 			emit(o, " ");
 			emit_client(o, &ex->clients[j]);
 			emit(o, e->rw ? "(rw,sync,no_subtree_check,insecure,no_root_squash)"
-				      : "(ro,no_subtree_check,insecure,root_squash)");
+				      : "(ro,no_subtree_check,insecure,no_root_squash)");
 		}
 		emit(o, "\n");
 	}

@@ -119,7 +119,7 @@ t_expect_eq "export file untouched when in line" "$(stat -c %Y.%i "$d/ganesha/la
 
 # ---- the boot script of a root = nfs host names that export
 t_labboot "$lab" "$d/conf" "$d/labboot.log" >/dev/null
-script=$(curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:01") || t_fail "boot script"
+script=$(in_c curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:01") || t_fail "boot script"
 echo "$script" | grep -q "boot=live components netboot=nfs nfsroot=$S:$images/tiny/$v2 toram labboot.home=$S:$(readlink -f "$d/home")" ||
 	t_fail "the script does not mount the exported version: $(echo "$script" | grep kernel)"
 t_ok "beta (root = nfs, toram) boots nfsroot=$S:$images/tiny/$v2"

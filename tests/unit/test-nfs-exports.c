@@ -25,7 +25,7 @@ static void ganesha_blocks_limit_each_export_to_the_clients(void **state)
 	assert_true(nfs_exports_render(NFS_BACKEND_GANESHA, &(struct nfs_exports){ ex, 2, cl, 2 }, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "EXPORT {\n\tExport_Id = 7;\n\tPath = \"/srv/images/min/min-1\";\n"
 				    "\tPseudo = \"/srv/images/min/min-1\";\n\tProtocols = 3, 4;\n"));
-	assert_non_null(strstr(buf, "\tAccess_Type = None;\n\tSquash = Root_Squash;\n"));
+	assert_non_null(strstr(buf, "\tAccess_Type = None;\n\tSquash = No_Root_Squash;\n"));
 	assert_non_null(strstr(buf, "Clients = 198.18.0.0/24, 198.19.4.0/22;\n\t\tAccess_Type = RO;"));
 	assert_non_null(strstr(buf, "\tExport_Id = 9;\n\tPath = \"/srv/home\";"));
 	assert_non_null(strstr(buf, "\tSquash = No_Root_Squash;"));
@@ -39,7 +39,7 @@ static void kernel_lines_follow_exports5(void **state)
 	char buf[1024];
 
 	assert_true(nfs_exports_render(NFS_BACKEND_KERNEL, &(struct nfs_exports){ ex, 2, cl, 1 }, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "\n/srv/images/a/a-1 198.18.0.0/24(ro,no_subtree_check,insecure,root_squash)\n"));
+	assert_non_null(strstr(buf, "\n/srv/images/a/a-1 198.18.0.0/24(ro,no_subtree_check,insecure,no_root_squash)\n"));
 	assert_non_null(strstr(buf, "\n/srv/home 198.18.0.0/24(rw,sync,no_subtree_check,insecure,no_root_squash)\n"));
 }
 
