@@ -11,7 +11,8 @@
 # as that user. Then both boot again and must find the first boot's file.
 # `labboot hosts` must show each boot split into its phases.
 #
-# HOMELAB_DEMO=1 (scripts/demo.sh) prints the timeline at the end.
+# HOMELAB_DEMO=1 (scripts/demo.sh) narrates and prints the timeline at the
+# end; MENU (default 1s) is the iPXE menu's wait.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
@@ -30,7 +31,8 @@ mkdir -p "$dir/ganesha" "$dir/home"
 
 # beta (BIOS) mounts its root over NFS, gamma (UEFI) fetches it over HTTP;
 # each is told the other's name to look up.
-labboot_lab_config "$dir" 1s |
+MENU=${MENU:-1s}
+labboot_lab_config "$dir" "$MENU" |
 	sed -e 's/^enable = no$/enable = yes/' \
 		-e "/^mac = ${LAB_VM_MAC[bios]}/a image = vmimg\nroot = nfs\nkernel-args = labboot.test.peer=gamma.lab" \
 		-e "/^mac = ${LAB_VM_MAC[uefi]}/a image = vmimg\nroot = http\nkernel-args = labboot.test.peer=beta.lab" \
@@ -51,7 +53,7 @@ version=$("$LABBOOT" image show -c "$dir/pre.conf" vmimg | python3 -c 'import js
 grep -q "Path = \"$(readlink -f "$dir/state/images")/vmimg/$version\";" "$dir/ganesha/labboot-exports.conf" ||
 	fail "the build did not export $version: $(cat "$dir/ganesha/labboot-exports.conf")"
 
-LAB_CONF_OVERRIDE=$dir/pre.conf labboot_lab "$ns" "$dir" 1s
+LAB_CONF_OVERRIDE=$dir/pre.conf labboot_lab "$ns" "$dir" "$MENU"
 ganesha_start "$ns" "$dir/ganesha" "$dir/ganesha/labboot-exports.conf"
 ip netns exec "$ns" showmount -e "$LAB_SERVER_IP" | tee "$dir/showmount"
 grep -q "/vmimg/$version " "$dir/showmount" || fail "Ganesha does not export the image version"
@@ -86,6 +88,7 @@ check_round() { # ROUND MODE PEER MEDIUM BEFORE
 	grep -q "^LABBOOT-TEST user=lab:lab:750$" "$out" || fail "$mode: the user's home: $(grep user= "$out")"
 	grep -q "^LABBOOT-TEST home-before=$before$" "$out" || fail "$mode: boots found in /home: $(grep home-before= "$out")"
 	grep -q "^LABBOOT-TEST home-after=$((before + 1)) owner=lab$" "$out" || fail "$mode: writing /home: $(grep home-after= "$out")"
+	[ "${HOMELAB_DEMO:-0}" != 1 ] || { echo "== boot $round, $mode VM ($name): its report on the serial console"; grep '^LABBOOT-TEST\|^RESULT' "$out" | sed 's/^/   | /'; }
 	echo "ok: boot $round: $mode VM up as $name (root on $medium), $peer.lab resolved, /home from Ganesha with $before earlier boot(s), $(grep '^RESULT' "$out")"
 }
 
