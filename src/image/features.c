@@ -56,6 +56,7 @@ static const char home_script[] =
 	"[ -n \"$src\" ] || exit 0\n"
 	"say() { echo \"labboot: $*\"; echo \"labboot: $*\" >/dev/console 2>/dev/null; }\n"
 	"if ! command -v mount.nfs >/dev/null; then say \"/home: this image has no mount.nfs (install nfs-common)\"; exit 1; fi\n"
+	"[ -e /etc/protocols ] || say \"/home: this image has no /etc/protocols (install netbase): mount.nfs may fail\"\n"
 	"opts=vers=3,hard,timeo=100,retrans=3 # TCP, the default (proto=tcp needs /etc/protocols)\n"
 	"try=0\n"
 	"while :; do\n"

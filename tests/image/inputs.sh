@@ -39,9 +39,11 @@ MIRROR=http://deb.debian.org/debian
 VARIANT=minbase
 # What a live-boot system needs to reach multi-user.target and fetch= its root:
 # busybox (live-boot's initramfs scripts use its wget and friends), zstd (else
-# mkinitramfs falls back to gzip), isc-dhcp-client (as in the measured image).
+# mkinitramfs falls back to gzip), isc-dhcp-client (as in the measured image),
+# nfs-common and netbase (/etc/protocols: mount.nfs of /home fails without it;
+# every distribution's live ISO has it).
 PACKAGES=(linux-image-amd64 live-boot live-boot-initramfs-tools systemd-sysv udev
-	iproute2 nfs-common curl ca-certificates isc-dhcp-client busybox zstd)
+	iproute2 nfs-common netbase curl ca-certificates isc-dhcp-client busybox zstd)
 INITRD_MODULES=netboot
 # Must be in the initrd (or built into the kernel).
 INITRD_NEED=(virtio_net virtio_pci squashfs overlay loop af_packet)
