@@ -123,3 +123,36 @@ script=$(in_c curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:01"
 echo "$script" | grep -q "boot=live components netboot=nfs nfsroot=$S:$images/tiny/$v2 toram labboot.home=$S:$(readlink -f "$d/home")" ||
 	t_fail "the script does not mount the exported version: $(echo "$script" | grep kernel)"
 t_ok "beta (root = nfs, toram) boots nfsroot=$S:$images/tiny/$v2"
+
+# ---- a version that cannot boot: the newest good one, with a notice
+cat >>"$d/conf" <<EOF2
+[host "pinned"]
+mac = 52:54:00:31:00:02
+image = tiny@tiny-20000101-000000
+[host "small"]
+mac = 52:54:00:31:00:03
+image = tiny
+memory = 256M
+EOF2
+kill "$LABBOOT_PID"; wait "$LABBOOT_PID" 2>/dev/null || true
+sed -i 's/echo two/echo three/' "$d/r/tiny.recipe"
+sleep 1
+L image build "${C[@]}" "$d/r/tiny.recipe" >"$d/build3.log" 2>&1 || { cat "$d/build3.log"; t_fail "build 3"; }
+v3=$(version_of tiny)
+layer=$(find "$images/tiny/$v3/live" -name 'l*.squashfs' | head -n1)
+truncate -s 1000 "$layer" # a broken (cut) layer
+t_labboot "$lab" "$d/conf" "$d/labboot2.log" >/dev/null
+script=$(in_c curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:01")
+echo "$script" | grep -q "^echo labboot: tiny@$v3 cannot boot: live/$(basename "$layer") is 1000 bytes, not [0-9]*; booting tiny@$v2 instead$" ||
+	t_fail "no notice for the broken default: $(echo "$script" | head -n 5)"
+echo "$script" | grep -q "nfsroot=$S:$images/tiny/$v2 " || t_fail "the broken default was not replaced by $v2"
+t_ok "a broken default version: the menu says why and boots the previous one ($v2)"
+script=$(in_c curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:02")
+echo "$script" | grep -q "^echo labboot: tiny@tiny-20000101-000000 cannot boot: not in the store (removed?); booting tiny@$v2 instead$" ||
+	t_fail "no notice for a removed pinned version: $(echo "$script" | head -n 5)"
+t_ok "a pinned version that was removed: the newest good one boots, with a notice"
+script=$(in_c curl -fsS --max-time 5 "http://$S/boot.ipxe?mac=52:54:00:31:00:03")
+echo "$script" | grep -q "^echo labboot: small has 256 MiB of RAM, tiny@$v2 needs about [0-9]* MiB with its root over http.$" ||
+	t_fail "no RAM message for a 256 MiB host: $(echo "$script" | grep -A2 '^:image')"
+echo "$script" | grep -A3 '^:image' | grep -q '^kernel' && t_fail "the 256 MiB host would still boot the image"
+t_ok "a host with too little RAM for root over http gets a message, not a boot"

@@ -65,12 +65,16 @@ boot_round() {
 	declare -A pid=()
 	for mode in bios uefi; do
 		"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 480 --mem 1536 \
-			>"$dir/$mode.$round.out" 2>"$dir/$mode.$round.err" &
+			--log "$dir/$mode.$round.serial" >"$dir/$mode.$round.out" 2>"$dir/$mode.$round.err" &
 		pid[$mode]=$!
 		lab_register_pid "${pid[$mode]}" "$ns"
 	done
 	for mode in bios uefi; do
-		wait "${pid[$mode]}" || { rc=1; echo "== $mode (boot $round) failed"; tail -n 40 "$dir/$mode.$round.err" "$dir/$mode.$round.out"; }
+		wait "${pid[$mode]}" || {
+			rc=1
+			echo "== $mode (boot $round) failed; its console:"
+			tr -d '\r' <"$dir/$mode.$round.serial" | grep -av '^\s*$' | grep -av 'Job .* running' | tail -n 60
+		}
 	done
 	[ $rc = 0 ] || { tail -n 40 "$dir/labboot.log" "$dir/ganesha/ganesha.log"; fail "boot $round: a VM did not come up"; }
 }
