@@ -272,14 +272,46 @@ static int write_gen(const char *root, const struct gen_file *g)
 	return 0;
 }
 
+static int write_gens(const char *root, const struct gen_file *g, size_t n)
+{
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		if ((r = write_gen(root, &g[i])) < 0)
+			return r;
+	return 0;
+}
+
+/* One of labboot's boot-time services: /usr/lib/labboot/NAME, its unit
+ * labboot-NAME.service, and that wanted by multi-user.target. */
+static int write_service(const char *root, const char *name, const char *script, const char *unit)
+{
+	char exe[64], unit_path[128], want[160], target[160];
+
+	snprintf(exe, sizeof(exe), "usr/lib/labboot/%s", name);
+	snprintf(unit_path, sizeof(unit_path), "etc/systemd/system/labboot-%s.service", name);
+	snprintf(want, sizeof(want), "etc/systemd/system/multi-user.target.wants/labboot-%s.service", name);
+	snprintf(target, sizeof(target), "/%s", unit_path);
+	const struct gen_file g[] = {
+		{ exe, script, NULL, 0755 },
+		{ unit_path, unit, NULL, 0644 },
+		{ want, NULL, target, 0 },
+	};
+	return write_gens(root, g, ARRAY_SIZE(g));
+}
+
+/* A one-line configuration file /etc/labboot/NAME holding VALUE. */
+static int write_value(const char *root, const char *name, const char *value)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "etc/labboot/%s", name);
+	snprintf(buf, sizeof(buf), "%s\n", value);
+	return write_gen(root, &(struct gen_file){ path, buf, NULL, 0644 });
+}
+
 int features_write_tree(const struct recipe *r, const char *dir)
 {
-	static const struct gen_file always[] = {
-		{ "usr/lib/labboot/booted", booted_script, NULL, 0755 },
-		{ "etc/systemd/system/labboot-booted.service", booted_unit, NULL, 0644 },
-		{ "etc/systemd/system/multi-user.target.wants/labboot-booted.service", NULL,
-		  "/etc/systemd/system/labboot-booted.service", 0 },
-	};
 	static const struct gen_file networkd[] = {
 		{ "etc/systemd/network/20-labboot.network", networkd_conf, NULL, 0644 },
 		{ "etc/netplan/01-labboot.yaml", netplan_conf, NULL, 0600 },
@@ -289,50 +321,24 @@ int features_write_tree(const struct recipe *r, const char *dir)
 		  "/lib/systemd/system/systemd-networkd.socket", 0 },
 		{ "etc/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service", NULL,
 		  "/lib/systemd/system/systemd-networkd-wait-online.service", 0 },
-		{ "usr/lib/labboot/dns", dns_script, NULL, 0755 },
-		{ "etc/systemd/system/labboot-dns.service", dns_unit, NULL, 0644 },
-		{ "etc/systemd/system/multi-user.target.wants/labboot-dns.service", NULL,
-		  "/etc/systemd/system/labboot-dns.service", 0 },
-	};
-	static const struct gen_file home[] = {
-		{ "usr/lib/labboot/home", home_script, NULL, 0755 },
-		{ "etc/systemd/system/labboot-home.service", home_unit, NULL, 0644 },
-		{ "etc/systemd/system/multi-user.target.wants/labboot-home.service", NULL,
-		  "/etc/systemd/system/labboot-home.service", 0 },
-	};
-	static const struct gen_file user[] = {
-		{ "usr/lib/labboot/user", user_script, NULL, 0755 },
-		{ "etc/systemd/system/labboot-user.service", user_unit, NULL, 0644 },
-		{ "etc/systemd/system/multi-user.target.wants/labboot-user.service", NULL,
-		  "/etc/systemd/system/labboot-user.service", 0 },
 	};
 	const char *v;
 	char buf[4096], target[PATH_MAX];
 	int ret;
 
-	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
-		if ((ret = write_gen(dir, &always[i])) < 0)
-			return ret;
-	if (recipe_feature_value(r, FEATURE_NETWORKD))
-		for (size_t i = 0; i < ARRAY_SIZE(networkd); i++)
-			if ((ret = write_gen(dir, &networkd[i])) < 0)
-				return ret;
-	if ((v = recipe_feature_value(r, FEATURE_NFS_HOME))) {
-		for (size_t i = 0; i < ARRAY_SIZE(home); i++)
-			if ((ret = write_gen(dir, &home[i])) < 0)
-				return ret;
-		snprintf(buf, sizeof(buf), "%s\n", v);
-		if (v[0] && (ret = write_gen(dir, &(struct gen_file){ "etc/labboot/home-source", buf, NULL, 0644 })) < 0)
-			return ret;
-	}
-	if ((v = recipe_feature_value(r, FEATURE_USER))) {
-		for (size_t i = 0; i < ARRAY_SIZE(user); i++)
-			if ((ret = write_gen(dir, &user[i])) < 0)
-				return ret;
-		snprintf(buf, sizeof(buf), "%s\n", v);
-		if ((ret = write_gen(dir, &(struct gen_file){ "etc/labboot/user", buf, NULL, 0644 })) < 0)
-			return ret;
-	}
+	if ((ret = write_service(dir, "booted", booted_script, booted_unit)) < 0)
+		return ret;
+	if (recipe_feature_value(r, FEATURE_NETWORKD) &&
+	    ((ret = write_gens(dir, networkd, ARRAY_SIZE(networkd))) < 0 ||
+	     (ret = write_service(dir, "dns", dns_script, dns_unit)) < 0))
+		return ret;
+	if ((v = recipe_feature_value(r, FEATURE_NFS_HOME)) &&
+	    ((ret = write_service(dir, "home", home_script, home_unit)) < 0 ||
+	     (v[0] && (ret = write_value(dir, "home-source", v)) < 0)))
+		return ret;
+	if ((v = recipe_feature_value(r, FEATURE_USER)) &&
+	    ((ret = write_service(dir, "user", user_script, user_unit)) < 0 || (ret = write_value(dir, "user", v)) < 0))
+		return ret;
 	if ((v = recipe_feature_value(r, FEATURE_SSH_KEY))) {
 		snprintf(buf, sizeof(buf), "%s\n", v);
 		if ((ret = mkdir_parents(dir, "root/.ssh/x", 0700)) < 0 ||
