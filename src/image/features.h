@@ -11,7 +11,7 @@
 #include "image/recipe.h"
 
 /* Bumped whenever the generated files change, so cached layers are rebuilt. */
-#define FEATURES_VERSION "7"
+#define FEATURES_VERSION "9"
 
 /* Writes the feature files of R into the empty directory DIR. */
 int features_write_tree(const struct recipe *r, const char *dir);
