@@ -210,9 +210,13 @@ static void print_phases(const struct boot_timeline *tl)
 		if (tl->phase_ms[p] < 0)
 			continue;
 		printf("%s%s %.2fs", sep, boot_phase_name((enum boot_phase)p), (double)tl->phase_ms[p] / 1000.0);
-		if (p == BOOT_PHASE_ROOT && tl->root_bytes && tl->phase_ms[p] > 0)
-			printf(" (%.1f MB over HTTP, %.1f MB/s)", (double)tl->root_bytes / 1e6,
-			       (double)tl->root_bytes / 1e3 / (double)tl->phase_ms[p]);
+		if (p == BOOT_PHASE_ROOT && tl->root_bytes)
+			printf(" (%.1f MB over HTTP", (double)tl->root_bytes / 1e6);
+		if (p == BOOT_PHASE_ROOT && tl->root_bytes && tl->root_fetch_ms > 0)
+			printf(", fetched in %.1fs: %.1f MB/s", (double)tl->root_fetch_ms / 1000.0,
+			       (double)tl->root_bytes / 1e3 / (double)tl->root_fetch_ms);
+		if (p == BOOT_PHASE_ROOT && tl->root_bytes)
+			printf(")");
 		sep = " | ";
 	}
 	if (strcmp(sep, " | ") == 0)

@@ -90,10 +90,12 @@ static void phase(struct boot_timeline *tl, enum boot_phase p, uint64_t from, ui
 void boot_timeline_find(const struct boot_event *ev, size_t n, struct boot_timeline *tl)
 {
 	struct marks m = { 0 };
-	uint64_t up, user, ready;
+	uint64_t up, user, ready, root_first = 0, root_last = 0;
+	unsigned n_root = 0;
 
 	memset(tl, 0, sizeof(*tl));
 	tl->total_ms = -1;
+	tl->root_fetch_ms = -1;
 	for (size_t p = 0; p < BOOT_PHASE_COUNT_; p++)
 		tl->phase_ms[p] = -1;
 	if (n == 0)
@@ -105,8 +107,11 @@ void boot_timeline_find(const struct boot_event *ev, size_t n, struct boot_timel
 			m.ipxe = e->ts_ms;
 		else if (m.ipxe && !m.kernel && strcmp(e->kind, "kernel") == 0)
 			m.kernel = e->ts_ms;
-		else if (strcmp(e->kind, "root") == 0)
+		else if (strcmp(e->kind, "root") == 0) {
 			tl->root_bytes += http_bytes(e->detail);
+			root_first = n_root++ ? root_first : e->ts_ms;
+			root_last = e->ts_ms;
+		}
 		else if (strcmp(e->kind, "booted") == 0 && !tl->up) {
 			tl->up = true;
 			if (parse_booted(e->detail, &up, &user, &ready) && up <= e->ts_ms) {
@@ -123,6 +128,8 @@ void boot_timeline_find(const struct boot_event *ev, size_t n, struct boot_timel
 	phase(tl, BOOT_PHASE_KERNEL, m.kernel, m.kstart);
 	phase(tl, BOOT_PHASE_ROOT, m.kstart, m.userspace);
 	phase(tl, BOOT_PHASE_OS, m.userspace, m.ready);
+	if (n_root > 1)
+		tl->root_fetch_ms = (int64_t)(root_last - root_first);
 	if (tl->up && m.ready >= tl->start_ms)
 		tl->total_ms = (int64_t)(m.ready - tl->start_ms);
 }

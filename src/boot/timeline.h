@@ -34,6 +34,9 @@ struct boot_timeline {
 	int64_t phase_ms[BOOT_PHASE_COUNT_]; /* -1: not known */
 	int64_t total_ms;             /* first DISCOVER to multi-user.target, -1 if not up */
 	uint64_t root_bytes;          /* root image bytes served over HTTP */
+	int64_t root_fetch_ms;        /* first to last root request: the layers are
+					 fetched one after another, so about the
+					 download's time; -1 for fewer than 2 */
 };
 
 /* Finds the last boot in EV (one machine's events, oldest first) and

@@ -8,7 +8,9 @@
 # RAM over HTTP, both at once. Each must come up with its reserved hostname,
 # resolve the other's NAME.lab through labboot's DNS, have /home mounted
 # from Ganesha with the user's home made and owned, and write a file there
-# as that user. Then both boot again and must find the first boot's file.
+# as that user. Then both boot again, this time with the NFS server down at
+# first: gamma must say so and retry /home until it is back; both must find
+# the first boot's file.
 # `labboot hosts` must show each boot split into its phases.
 #
 # HOMELAB_DEMO=1 (scripts/demo.sh) narrates and prints the timeline at the
@@ -59,18 +61,22 @@ ip netns exec "$ns" showmount -e "$LAB_SERVER_IP" | tee "$dir/showmount"
 grep -q "/vmimg/$version " "$dir/showmount" || fail "Ganesha does not export the image version"
 grep -q "^$(readlink -f "$dir/home") " "$dir/showmount" || fail "Ganesha does not export /home"
 
-# boot_round N: both VMs at once; their reports in DIR/MODE.N.out
-boot_round() {
+# start_vm MODE ROUND: boots the MODE VM in the background; its report in
+# DIR/MODE.ROUND.out, its console in DIR/MODE.ROUND.serial.
+declare -A vm_pid=()
+start_vm() {
+	local mode=$1 round=$2
+	"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 480 --mem 1536 \
+		--log "$dir/$mode.$round.serial" >"$dir/$mode.$round.out" 2>"$dir/$mode.$round.err" &
+	vm_pid[$mode]=$!
+	lab_register_pid "${vm_pid[$mode]}" "$ns"
+}
+
+wait_vms() { # ROUND MODE...
 	local round=$1 mode rc=0
-	declare -A pid=()
-	for mode in bios uefi; do
-		"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 480 --mem 1536 \
-			--log "$dir/$mode.$round.serial" >"$dir/$mode.$round.out" 2>"$dir/$mode.$round.err" &
-		pid[$mode]=$!
-		lab_register_pid "${pid[$mode]}" "$ns"
-	done
-	for mode in bios uefi; do
-		wait "${pid[$mode]}" || {
+	shift
+	for mode in "$@"; do
+		wait "${vm_pid[$mode]}" || {
 			rc=1
 			echo "== $mode (boot $round) failed; its console:"
 			tr -d '\r' <"$dir/$mode.$round.serial" | grep -av '^\s*$' | grep -av 'Job .* running' | tail -n 60
@@ -96,13 +102,31 @@ check_round() { # ROUND MODE PEER MEDIUM BEFORE
 	echo "ok: boot $round: $mode VM up as $name (root on $medium), $peer.lab resolved, /home from Ganesha with $before earlier boot(s), $(grep '^RESULT' "$out")"
 }
 
-boot_round 1
+start_vm bios 1
+start_vm uefi 1
+wait_vms 1 bios uefi
 peer_mode=uefi check_round 1 bios gamma nfs 0
 peer_mode=bios check_round 1 uefi beta ramfs 0
 [ "$(stat -c %s "$dir/home/lab/boots-beta")" -gt 0 ] || fail "the server's /home has no file from beta"
-boot_round 2
+
+# The second boot starts with the NFS server down: gamma (root over HTTP)
+# must say so on its console and retry /home until Ganesha is back; beta
+# (root over NFS) boots once it is.
+ganesha_stop "$dir/ganesha"
+start_vm uefi 2
+for ((i = 0; i < 480; i++)); do
+	grep -aq 'labboot: /home: cannot mount' "$dir/uefi.2.serial" 2>/dev/null && break
+	kill -0 "${vm_pid[uefi]}" 2>/dev/null || break
+	sleep 1
+done
+grep -aq 'labboot: /home: cannot mount' "$dir/uefi.2.serial" || { wait_vms 2 uefi; fail "gamma did not say /home is unreachable"; }
+echo "ok: NFS server down: gamma says: $(tr -d '\r' <"$dir/uefi.2.serial" | grep -a -m1 'labboot: /home: cannot mount' | cut -c1-160)"
+ganesha_start "$ns" "$dir/ganesha" "$dir/ganesha/labboot-exports.conf"
+start_vm bios 2
+wait_vms 2 uefi bios
 peer_mode=uefi check_round 2 bios gamma nfs 1
 peer_mode=bios check_round 2 uefi beta ramfs 1
+echo "ok: gamma mounted /home once the NFS server was back"
 
 "$LABBOOT" hosts -c "$dir/labboot.conf" | tee "$dir/hosts"
 for name in beta gamma; do

@@ -60,6 +60,7 @@ static void phases_of_a_bios_boot(void **state)
 	assert_int_equal(tl.phase_ms[BOOT_PHASE_OS], 12500);
 	assert_int_equal(tl.total_ms, 35500);
 	assert_int_equal(tl.root_bytes, 205000060);
+	assert_int_equal(tl.root_fetch_ms, 12000);
 }
 
 static void the_last_boot_counts(void **state)
