@@ -160,6 +160,8 @@ run_setup() { # SETUP COUNT
 	totals=$(for ((i = 1; i <= n; i++)); do awk '/^RESULT ok/ {print $4}' "$d/vm$i.out"; done)
 	echo "$totals" | awk -v s="$setup" -v n="$n" -v ok="$(echo "$totals" | grep -c .)" \
 		'NF { t += $1; if ($1 > m) m = $1 } END { printf "%-13s %d VM(s): %d up, power-on to multi-user: mean %.1f s, max %.1f s\n", s, n, ok, ok ? t / ok : 0, m }'
+	cat "$d"/vm*.out | sed -n 's/^LABBOOT-TEST mem_used_mib=\([0-9]*\) nfs_read_bytes=\([0-9]*\).*/\1 \2/p' |
+		awk '{ m += $1; b += $2; n++ } END { if (n) printf "   RAM in use at multi-user (mean): %d MiB; read over NFS per machine: %.1f MB\n", m / n, b / n / 1e6 }'
 	if [ "$setup" != reference ]; then
 		"$LABBOOT" hosts -c "$d/labboot.conf" >"$d/hosts"
 		phase_means "$d/hosts"
