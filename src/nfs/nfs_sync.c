@@ -210,6 +210,20 @@ static int write_atomic(const char *path, const char *text)
 	return r;
 }
 
+/* A stale PID file may name another process by now: signal only Ganesha. */
+static bool is_ganesha(long pid)
+{
+	char path[64], comm[32] = "";
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (n = read(fd, comm, sizeof(comm) - 1)) <= 0)
+		return false;
+	comm[n] = '\0';
+	return strncmp(comm, "ganesha.nfsd", 12) == 0;
+}
+
 static int reload_ganesha(const struct config *cfg)
 {
 	char buf[32] = "";
@@ -217,8 +231,8 @@ static int reload_ganesha(const struct config *cfg)
 	ssize_t got = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	long pid = got > 0 ? strtol(buf, NULL, 10) : 0;
 
-	if (pid <= 1) {
-		log_info("nfs: Ganesha is not running (no PID in %s); it reads the exports when it starts",
+	if (pid <= 1 || !is_ganesha(pid)) {
+		log_info("nfs: Ganesha is not running (no ganesha.nfsd PID in %s); it reads the exports when it starts",
 			 cfg->nfs_ganesha_pid);
 		return 0;
 	}

@@ -10,7 +10,8 @@
 # from Ganesha with the user's home made and owned, and write a file there
 # as that user. Then both boot again, this time with the NFS server down at
 # first: gamma must say so and retry /home until it is back; both must find
-# the first boot's file.
+# the first boot's file. delta (UEFI HTTP boot, root over HTTP) joins the
+# second round.
 # `labboot hosts` must show each boot split into its phases.
 #
 # HOMELAB_DEMO=1 (scripts/demo.sh) narrates and prints the timeline at the
@@ -38,6 +39,7 @@ labboot_lab_config "$dir" "$MENU" |
 	sed -e 's/^enable = no$/enable = yes/' \
 		-e "/^mac = ${LAB_VM_MAC[bios]}/a image = vmimg\nroot = nfs\nkernel-args = labboot.test.peer=gamma.lab" \
 		-e "/^mac = ${LAB_VM_MAC[uefi]}/a image = vmimg\nroot = http\nkernel-args = labboot.test.peer=beta.lab" \
+		-e "/^mac = ${LAB_VM_MAC[uefi-http]}/a image = vmimg\nroot = http\nkernel-args = labboot.test.peer=gamma.lab" \
 		>"$dir/pre.conf"
 cat >>"$dir/pre.conf" <<EOF
 
@@ -122,14 +124,17 @@ done
 grep -aq 'labboot: /home: cannot mount' "$dir/uefi.2.serial" || { wait_vms 2 uefi; fail "gamma did not say /home is unreachable"; }
 echo "ok: NFS server down: gamma says: $(tr -d '\r' <"$dir/uefi.2.serial" | grep -a -m1 'labboot: /home: cannot mount' | cut -c1-160)"
 ganesha_start "$ns" "$dir/ganesha" "$dir/ganesha/labboot-exports.conf"
+# with beta, delta's first boot: UEFI HTTP boot, root over HTTP
 start_vm bios 2
-wait_vms 2 uefi bios
+start_vm uefi-http 2
+wait_vms 2 uefi bios uefi-http
 peer_mode=uefi check_round 2 bios gamma nfs 1
 peer_mode=bios check_round 2 uefi beta ramfs 1
+peer_mode=uefi check_round 2 uefi-http gamma ramfs 0
 echo "ok: gamma mounted /home once the NFS server was back"
 
 "$LABBOOT" hosts -c "$dir/labboot.conf" | tee "$dir/hosts"
-for name in beta gamma; do
+for name in beta gamma delta; do
 	sum=$(awk -v h="$name" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on && /firmware DHCP/' "$dir/hosts")
 	for phase in "firmware DHCP" "iPXE" "kernel+initrd" "root image" "OS start-up"; do
 		echo "$sum" | grep -q "$phase [0-9.]*s" || fail "$name: no $phase phase in: $sum"
@@ -138,7 +143,7 @@ for name in beta gamma; do
 		fail "$name: not up in labboot hosts"
 done
 grep -A2 '^gamma ' "$dir/hosts" | grep -q 'root image [0-9.]*s ([0-9.]* MB over HTTP' || fail "gamma: no root bytes over HTTP"
-echo "ok: both machines booted twice, found their /home files, and show their boot phases"
+echo "ok: beta and gamma booted twice and found their /home files, delta booted by UEFI HTTP boot; all show their boot phases"
 if [ "${HOMELAB_DEMO:-0}" = 1 ]; then
 	echo
 	grep -E '^[a-z]|last boot|firmware DHCP' "$dir/hosts"
