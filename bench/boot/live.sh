@@ -81,6 +81,14 @@ echo "   $version: $(du -sh --apparent-size "$vdir" | cut -f1) ($(ls "$vdir/live
 
 serve_labboot() { # NS DIR ROOTMODE
 	mkdir -p "$2/tftp" "$2/http"
+	# IPv6 on the lab link, so labboot can answer iPXE's router solicitations
+	# (as in labboot_lab; dnsmasq without enable-ra leaves iPXE waiting)
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+		net.ipv6.conf.br0.disable_ipv6=0
+	for _ in $(seq 50); do
+		ip -n "$1" -6 addr show dev br0 scope link | grep -q fe80 && ! ip -n "$1" -6 addr show dev br0 | grep -q tentative && break
+		sleep 0.1
+	done
 	conf_of "$2" "$3" >"$2/labboot.conf"
 	lab_spawn "$1" "$LABBOOT" serve -c "$2/labboot.conf" >"$2/labboot.log" 2>&1
 	for _ in $(seq 100); do grep -q serving "$2/labboot.log" && return 0; sleep 0.1; done
@@ -125,13 +133,14 @@ phase_means() {
 			if ($i ~ /^[0-9.]+s$/) { v = substr($i, 1, length($i) - 1); name = ""
 				for (j = i - 1; j >= 1 && $j != "|"; j--) name = $j (name == "" ? "" : " ") name
 				sum[name] += v; order[name] = i }
-			if ($i == "MB") mb += $(i - 1)
+			if ($i == "MB") { m = $(i - 1); gsub(/[()]/, "", m); mb += m }
 		}
 	}
 	END {
 		if (!n) exit
+		split("firmware DHCP|iPXE|kernel+initrd|root image|OS start-up", names, "|")
 		s = ""
-		for (k in sum) s = s sprintf("%s %.1fs, ", k, sum[k] / n)
+		for (k = 1; k <= 5; k++) s = s sprintf("%s%s %.1fs", k > 1 ? " | " : "", names[k], sum[names[k]] / n)
 		printf "   phases (mean): %s\n", s
 		if (mb) printf "   root over HTTP: %.0f MB in all\n", mb
 	}' "$1"
