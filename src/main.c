@@ -236,7 +236,8 @@ static void print_host_boot(struct store *st, const uint8_t mac[6])
 		return;
 	}
 	if (tl.up && tl.total_ms >= 0)
-		printf("  last boot: %zu events, up (multi-user.target) after %.2fs\n", tl.n, (double)tl.total_ms / 1000.0);
+		printf("  last boot: %zu events, up after %.2fs%s\n", tl.n, (double)tl.total_ms / 1000.0,
+		       tl.phase_ms[BOOT_PHASE_OS] >= 0 ? " (multi-user.target)" : "");
 	else
 		printf("  last boot: %zu events, %s after %.2fs\n", tl.n, tl.up ? "up" : "not up (yet)",
 		       (double)(tl.last_ms - tl.start_ms) / 1000.0);

@@ -139,7 +139,7 @@ for name in beta gamma delta; do
 	for phase in "firmware DHCP" "iPXE" "kernel+initrd" "root image" "OS start-up"; do
 		echo "$sum" | grep -q "$phase [0-9.]*s" || fail "$name: no $phase phase in: $sum"
 	done
-	awk -v h="$name" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -q 'up (multi-user.target) after' ||
+	awk -v h="$name" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -q 'up after [0-9.]*s (multi-user.target)' ||
 		fail "$name: not up in labboot hosts"
 done
 grep -A2 '^gamma ' "$dir/hosts" | grep -q 'root image [0-9.]*s ([0-9.]* MB over HTTP' || fail "gamma: no root bytes over HTTP"
