@@ -231,6 +231,9 @@ static int check_nfs(struct config *cfg)
 					      cfg->hosts[i].name, cfg->hosts[i].root);
 		uses_nfs |= cfg->hosts[i].root && strcmp(cfg->hosts[i].root, "nfs") == 0;
 	}
+	if ((uses_nfs || cfg->nfs_home) && !cfg->nfs_address.s_addr)
+		errors += check_error(cfg, 0, "root = nfs and [nfs] home need the address machines mount from: "
+					      "set [server] address or [nfs] address");
 	if (nfs_backend_parse(cfg->nfs_server, &b) < 0)
 		errors += check_error(cfg, 0, "[nfs] server: \"%s\" is not none, ganesha or kernel", cfg->nfs_server);
 	if (cfg->nfs_home && !nfs_path_valid(cfg->nfs_home))
