@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t pkgs < <(cat "$here"/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | >/dev/null grep "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

@@ -86,7 +86,7 @@ serve_labboot() { # NS DIR ROOTMODE
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
 		net.ipv6.conf.br0.disable_ipv6=0
 	for _ in $(seq 50); do
-		ip -n "$1" -6 addr show dev br0 scope link | grep -q fe80 && ! ip -n "$1" -6 addr show dev br0 | grep -q tentative && break
+		ip -n "$1" -6 addr show dev br0 scope link | >/dev/null grep fe80 && ! ip -n "$1" -6 addr show dev br0 | >/dev/null grep tentative && break
 		sleep 0.1
 	done
 	conf_of "$2" "$3" >"$2/labboot.conf"
@@ -121,7 +121,7 @@ serve_reference() { # NS DIR
 	} >"$d/dnsmasq.conf"
 	: >"$d/leases"
 	lab_spawn "$1" dnsmasq --conf-file="$d/dnsmasq.conf" --keep-in-foreground --log-facility=- >"$d/dnsmasq.log" 2>&1
-	for _ in $(seq 50); do ip netns exec "$1" ss -Hlnu 'sport = :67' | grep -q . && return 0; sleep 0.1; done
+	for _ in $(seq 50); do ip netns exec "$1" ss -Hlnu 'sport = :67' | >/dev/null grep . && return 0; sleep 0.1; done
 	return 1
 }
 

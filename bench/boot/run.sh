@@ -51,8 +51,8 @@ serve_labboot() {
 	[ -d "$root" ] || { echo "serve_labboot: no root $root" >&2; return 1; }
 	lab_spawn "$ns" "$LABBOOT" serve -c "$conf" >"$(dirname "$conf")/labboot.log" 2>&1
 	for ((i = 0; i < 50; i++)); do
-		if ip netns exec "$ns" ss -Hlnu 'sport = :67' | grep -q . &&
-			ip netns exec "$ns" ss -Hlnt 'sport = :80' | grep -q .; then
+		if ip netns exec "$ns" ss -Hlnu 'sport = :67' | >/dev/null grep . &&
+			ip netns exec "$ns" ss -Hlnt 'sport = :80' | >/dev/null grep .; then
 			return 0
 		fi
 		sleep 0.1

@@ -43,7 +43,7 @@ ip -n "$C" addr add 198.19.0.2/16 dev eth0
 
 wait_port67() { # PID
 	for _ in $(seq 100); do
-		ip netns exec "$S" ss -lun 2>/dev/null | grep -q ':67 ' && return 0
+		ip netns exec "$S" ss -lun 2>/dev/null | >/dev/null grep ':67 ' && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.1
 	done

@@ -119,7 +119,7 @@ done
 SCRIPT_URL="/boot.ipxe?mac=$MAC"
 c "http://$L$SCRIPT_URL" >"$w/script.txt"
 chmod 644 "$w/script.txt"
-head -1 "$w/script.txt" | grep -q '^#!ipxe' || { echo "bench: no script from labboot" >&2; exit 1; }
+head -1 "$w/script.txt" | >/dev/null grep '^#!ipxe' || { echo "bench: no script from labboot" >&2; exit 1; }
 script_size=$(stat -c %s "$w/script.txt")
 for srv in "$L" "$N"; do
 	[ "$(c "http://$srv/script.txt" | sha256sum)" = "$(sha256sum <"$w/script.txt")" ] ||

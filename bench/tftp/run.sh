@@ -111,7 +111,7 @@ check_started() {
 			exit 1
 		fi
 		[ -n "$bound" ] && return 0
-		ip netns exec "$lab" ss -Hlun "sport = :69" | grep -qF "${ADDR[$name]}:69" && bound=1
+		ip netns exec "$lab" ss -Hlun "sport = :69" | >/dev/null grep -F "${ADDR[$name]}:69" && bound=1
 		sleep 0.3
 	done
 	echo "FAIL: $name is running but not bound to ${ADDR[$name]}:69 after 5 s" >&2

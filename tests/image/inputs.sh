@@ -189,7 +189,7 @@ initrd_check() { # ROOT KVER: prints the INITRD_NEED modules neither in the init
 	list=$(lsinitramfs "$root/boot/initrd.img-$kver" | sed -n 's|.*/\([^/]*\)\.ko.*|\1|p' | tr - _)
 	for m in "${INITRD_NEED[@]}"; do
 		if ! grep -qx "$m" <<<"$list" &&
-			! sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$root/lib/modules/$kver/modules.builtin" | grep -qx "$m"; then
+			! sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$root/lib/modules/$kver/modules.builtin" | >/dev/null grep -x "$m"; then
 			missing+=" $m"
 		fi
 	done

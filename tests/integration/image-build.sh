@@ -50,7 +50,7 @@ leftovers() {
 expect_clean() { local l; l=$(leftovers); [ -z "$l" ] || t_fail "$1: left behind: $l"; t_ok "$1: nothing mounted, looped or running"; }
 versions() { L image ls "${C[@]}" "$1" | wc -l; }
 current() { readlink "$store/$1/current"; }
-layer_has() { unsquashfs -lls "$1" | awk '{print $NF}' | grep -qx "squashfs-root$2"; }
+layer_has() { unsquashfs -lls "$1" | awk '{print $NF}' | >/dev/null grep -x "squashfs-root$2"; }
 cat_in() { unsquashfs -cat "$1" "$2"; }
 
 # ---- the issue's minimal recipe, exactly as written ----------------------
@@ -127,13 +127,13 @@ mapfile -t st < <(L image show "${C[@]}" full >"$d/showf" && stack "$d/showf")
 t_expect_eq "full stack" "${#st[@]}" 6
 V=$store/full/$vf
 layer_has "$V/${st[1]}" /etc/passwd && t_fail "a rewrite with the same content stayed in the layer"
-unsquashfs -lls "$V/${st[1]}" | grep -q '^c.* 0, *0 .*squashfs-root/etc/hostname$' || t_fail "no whiteout for the deleted /etc/hostname: $(unsquashfs -lls "$V/${st[1]}")"
-unsquashfs -lls "$V/${st[2]}" | grep -q '^-rw------- nobody/nogroup .*/srv/secret.txt$' || t_fail "COPY --chown/--chmod: $(unsquashfs -lls "$V/${st[2]}")"
+unsquashfs -lls "$V/${st[1]}" | >/dev/null grep '^c.* 0, *0 .*squashfs-root/etc/hostname$' || t_fail "no whiteout for the deleted /etc/hostname: $(unsquashfs -lls "$V/${st[1]}")"
+unsquashfs -lls "$V/${st[2]}" | >/dev/null grep '^-rw------- nobody/nogroup .*/srv/secret.txt$' || t_fail "COPY --chown/--chmod: $(unsquashfs -lls "$V/${st[2]}")"
 for f in /opt/stuff/a.txt /opt/stuff/sub/b.txt /opt/stuff/hello.txt; do layer_has "$V/${st[3]}" "$f" || t_fail "COPY of several sources: no $f"; done
 t_expect_eq "PATCH rootfs" "$(cat_in "$V/${st[4]}" etc/motd | tail -n1)" patched
 layer_has "$V/${st[5]}" /etc/systemd/network/20-labboot.network || t_fail "FEATURE networkd"
 layer_has "$V/${st[5]}" /usr/lib/labboot/booted || t_fail "no boot callback"
-unsquashfs -lls "$V/${st[5]}" | grep -q 'etc/localtime -> /usr/share/zoneinfo/Europe/Amsterdam$' || t_fail "FEATURE timezone"
+unsquashfs -lls "$V/${st[5]}" | >/dev/null grep 'etc/localtime -> /usr/share/zoneinfo/Europe/Amsterdam$' || t_fail "FEATURE timezone"
 grep -q fakefakefake <(cat_in "$V/${st[5]}" root/.ssh/authorized_keys) || t_fail "FEATURE ssh-key"
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["cmdline"] == "quiet loglevel=3 toram", m["cmdline"]' "$d/showf"
 t_ok "every instruction lands where it should"
@@ -144,7 +144,7 @@ mapfile -t mst < <(stack "$d/showfm")
 t_expect_eq "merged stack: base + one layer" "${#mst[@]}" 2
 L image diff "${C[@]}" full fullmerged | tee "$d/mdiff"
 grep -qx "files: 0 added, 0 removed, 0 changed" "$d/mdiff" || t_fail "merged differs from layered: $(cat "$d/mdiff")"
-unsquashfs -lls "$store/fullmerged/$(current fullmerged)/${mst[1]}" | grep -q '^c.* 0, *0 .*squashfs-root/etc/hostname$' || t_fail "merged: no whiteout for a base file"
+unsquashfs -lls "$store/fullmerged/$(current fullmerged)/${mst[1]}" | >/dev/null grep '^c.* 0, *0 .*squashfs-root/etc/hostname$' || t_fail "merged: no whiteout for a base file"
 layer_has "$store/fullmerged/$(current fullmerged)/${mst[1]}" /bin/busybox && t_fail "merged: a base file was copied"
 t_ok "--merge: two squashfs, the same tree"
 L image diff "${C[@]}" minimal@"$v1" full | tee "$d/diff"
@@ -180,7 +180,7 @@ for _ in $(seq 50); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
 expect_clean "after kill -9 of labboot mid-step"
 t_expect_eq "nothing published after kill -9" "$(versions minimal)" "$n_before"
 L image build "${C[@]}" "$r/minimal.recipe" >/dev/null
-ls -a "$store/minimal" | grep -q '^\.tmp-' && t_fail "a killed build's temp dir survived the next build"
+ls -a "$store/minimal" | >/dev/null grep '^\.tmp-' && t_fail "a killed build's temp dir survived the next build"
 t_ok "the next build after kill -9 works and cleans up"
 
 # ---- bad recipes: RECIPE:LINE before anything runs ------------------------
@@ -250,11 +250,11 @@ mkdir -p "$d/state/http/images/own"
 echo mine >"$d/state/http/images/own/file"
 t_expect_eq "an images/ dir of the HTTP root is still served" "$(get "$U/images/own/file")" mine
 L image promote "${C[@]}" "minimal@$v1" >/dev/null
-get "$U/boot.ipxe?mac=52:54:00:30:00:01" | grep -q "images/minimal/$v1/vmlinuz" || t_fail "promotion not served without a restart"
+get "$U/boot.ipxe?mac=52:54:00:30:00:01" | >/dev/null grep "images/minimal/$v1/vmlinuz" || t_fail "promotion not served without a restart"
 t_ok "a promoted version is served at once"
 L image promote "${C[@]}" "full@$vf" --host pinned >/dev/null
-get "$U/boot.ipxe?mac=52:54:00:30:00:02" | grep -q "images/full/$vf/vmlinuz" || t_fail "host assignment not served"
-get "$U/boot.ipxe?mac=52:54:00:30:00:02" | grep -q "quiet loglevel=3 toram" || t_fail "the recipe's CMDLINE is not on the command line"
+get "$U/boot.ipxe?mac=52:54:00:30:00:02" | >/dev/null grep "images/full/$vf/vmlinuz" || t_fail "host assignment not served"
+get "$U/boot.ipxe?mac=52:54:00:30:00:02" | >/dev/null grep "quiet loglevel=3 toram" || t_fail "the recipe's CMDLINE is not on the command line"
 t_ok "promote --host: the host boots its version"
 
 # ---- FROM a URL (built inside the lab, from labboot's own HTTP root) and
@@ -263,11 +263,11 @@ cp "$TINY_ISO" "$d/state/http/tiny.iso"
 printf 'FROM %s sha256:%s\nRUN echo from-url > /etc/origin\n' "$U/tiny.iso" "$TINY_ISO_SHA256" >"$r/fromurl.recipe"
 ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/fromurl.recipe" | tee "$d/url"
 t_expect_eq "FROM URL" "$(cat_in "$store/fromurl/$(current fromurl)/live/filesystem.squashfs" etc/hostname)" tiny-live
-ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/fromurl.recipe" | grep -q "up to date" || t_fail "a URL base is downloaded again"
+ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/fromurl.recipe" | >/dev/null grep "up to date" || t_fail "a URL base is downloaded again"
 printf 'FROM %s sha256:%064d\n' "$U/tiny.iso" 0 >"$r/badurl.recipe"
 if ip netns exec "$lab" "$LABBOOT" image build "${C[@]}" "$r/badurl.recipe" >"$d/badurl" 2>&1; then t_fail "a wrong sha256 from a URL built"; fi
 grep -q "sha256 mismatch" "$d/badurl" || t_fail "badurl: $(cat "$d/badurl")"
-ls "$store/.cache/downloads/" | grep -q "^0000" && t_fail "a wrong download was kept"
+ls "$store/.cache/downloads/" | >/dev/null grep "^0000" && t_fail "a wrong download was kept"
 printf 'FROM image:full\nRUN echo child > /etc/child\nCMDLINE child=1\n' >"$r/child.recipe"
 L image build "${C[@]}" "$r/child.recipe" | tee "$d/child"
 L image show "${C[@]}" child >"$d/showchild"
@@ -290,7 +290,7 @@ L image gc "${C[@]}" --keep 1 | tee "$d/gc"
 [ "$(versions minimal)" -lt "$n" ] || t_fail "gc removed nothing"
 [ -d "$store/minimal/$(current minimal)" ] || t_fail "gc removed the default"
 [ -d "$store/full/$vf" ] || t_fail "gc removed an assigned version"
-get "$U/boot.ipxe?mac=52:54:00:30:00:01" | grep -q "images/minimal/$(current minimal)/vmlinuz" || t_fail "after gc"
+get "$U/boot.ipxe?mac=52:54:00:30:00:01" | >/dev/null grep "images/minimal/$(current minimal)/vmlinuz" || t_fail "after gc"
 t_ok "rollback, rm and gc keep what is in use"
 expect_clean "at the end"
 

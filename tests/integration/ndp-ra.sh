@@ -35,8 +35,8 @@ done
 for _ in $(seq 50); do
 	ok=1
 	for ns in "$lab" pxe$$ os$$; do
-		ip -n "$ns" -6 addr show scope link | grep -q "fe80.*" || ok=0
-		ip -n "$ns" -6 addr show | grep -q tentative && ok=0
+		ip -n "$ns" -6 addr show scope link | >/dev/null grep "fe80.*" || ok=0
+		ip -n "$ns" -6 addr show | >/dev/null grep tentative && ok=0
 	done
 	[ "$ok" = 1 ] && break
 	sleep 0.2
@@ -49,8 +49,8 @@ lab_on_exit 'tail -20 "$d/log"'
 ip netns exec pxe$$ busybox udhcpc -i eth0 -n -q -s /bin/true -V PXEClient:Arch:00000:UNDI:002001 >/dev/null 2>&1 \
 	|| t_fail "PXE client got no lease"
 out=$(ip netns exec pxe$$ rdisc6 -1 -w 1000 eth0 2>&1) || t_fail "netbooting client got no router advertisement: $out"
-echo "$out" | grep -q "Router lifetime *: *0" || t_fail "advertisement lifetime not 0: $out"
-echo "$out" | grep -qi "Stateful address conf.*No" || t_fail "advertisement asks for DHCPv6: $out"
+echo "$out" | >/dev/null grep "Router lifetime *: *0" || t_fail "advertisement lifetime not 0: $out"
+echo "$out" | >/dev/null grep -i "Stateful address conf.*No" || t_fail "advertisement asks for DHCPv6: $out"
 t_ok "netbooting client told there is no IPv6 router"
 
 # an ordinary client: address yes, advertisement no

@@ -80,11 +80,11 @@ t_ok "ganesha (pid $GANESHA_PID) and rpcbind answer after $(ms "$t0") ms"
 rpcs=$(in_c rpcinfo -p "$S")
 for want in "100003 3 tcp 2049" "100003 3 udp 2049" "100003 4 tcp 2049" "100005 3 tcp 20048" \
 	"100005 3 udp 20048" "100021 4 tcp 32803"; do
-	awk '{print $1, $2, $3, $4}' <<<"$rpcs" | grep -qx "$want" || t_fail "rpcbind lacks '$want': $rpcs"
+	awk '{print $1, $2, $3, $4}' <<<"$rpcs" | >/dev/null grep -x "$want" || t_fail "rpcbind lacks '$want': $rpcs"
 done
 t_ok "rpcbind: nfs v3/v4 on 2049, mountd v3 on 20048 (TCP, UDP), nlockmgr on 32803"
 t_expect_eq "showmount -e" "$(exports_of)" "$(printf '%s\n' "$home" "$img" | sort | tr '\n' ' ')"
-in_c showmount -e --no-headers "$S" | grep -q "^$img  *198.18.0.0/24$" || t_fail "client list not shown"
+in_c showmount -e --no-headers "$S" | >/dev/null grep "^$img  *198.18.0.0/24$" || t_fail "client list not shown"
 
 # ---- reading: NFSv3, NFSv4, MOUNT v3 like klibc -----------------------------------------
 in_c nfs-cat "$(nfs_url "$img/live/filesystem.squashfs")" >"$d/v3.out" || t_fail "nfs-cat over NFSv3"

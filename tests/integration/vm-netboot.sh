@@ -50,19 +50,19 @@ for mode in $MODES; do
 	name=${LAB_VM_NAME[$mode]}
 	events=$(awk -v h="$name" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts")
 	for kind in dhcp-discover dhcp-request script kernel initrd booted; do
-		echo "$events" | grep -q " $kind " || fail "$name: no $kind event"
+		echo "$events" | >/dev/null grep " $kind " || fail "$name: no $kind event"
 	done
-	echo "$events" | grep -q "last boot: .* up after" || fail "$name: not shown as up"
+	echo "$events" | >/dev/null grep "last boot: .* up after" || fail "$name: not shown as up"
 done
 host_events() { awk -v h="$1" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts"; }
 case " $MODES " in *" uefi "*)
-	host_events gamma | grep -q " tftp .*snponly.efi" || fail "gamma: no TFTP event for snponly.efi"
+	host_events gamma | >/dev/null grep " tftp .*snponly.efi" || fail "gamma: no TFTP event for snponly.efi"
 	# EDK2 asks for the size first (tsize, then error 8): not an error
-	host_events gamma | grep -q "tftp-error" && fail "gamma: TFTP errors: $(host_events gamma | grep tftp-error)" ;;
+	host_events gamma | >/dev/null grep "tftp-error" && fail "gamma: TFTP errors: $(host_events gamma | grep tftp-error)" ;;
 esac
 case " $MODES " in *" uefi-http "*)
-	host_events delta | grep -q " bootloader .*http snponly.efi 200" || fail "delta: no HTTP event for snponly.efi"
-	host_events delta | grep -q " tftp" && fail "delta: UEFI HTTP boot used TFTP" ;;
+	host_events delta | >/dev/null grep " bootloader .*http snponly.efi 200" || fail "delta: no HTTP event for snponly.efi"
+	host_events delta | >/dev/null grep " tftp" && fail "delta: UEFI HTTP boot used TFTP" ;;
 esac
 if [ "${LAB_IPV6:-1}" = 1 ]; then
 	grep -q "ndp br0: told" "$dir/labboot.log" || fail "iPXE's router solicitations went unanswered"

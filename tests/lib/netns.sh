@@ -196,7 +196,7 @@ lab_namespaces() { # [LAB]: our namespaces (of LAB only, if given)
 lab_del_ns() {
 	local ns left
 	for ns in "$@"; do
-		ip netns list | grep -q "^$ns\( \|$\)" || continue
+		ip netns list | >/dev/null grep "^$ns\( \|$\)" || continue
 		left=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
 		if [ -n "$left" ]; then
 			lab_log "$ns: stopping leftover PIDs $left"

@@ -74,8 +74,8 @@ labboot_lab() { # NS DIR [MENU_TIMEOUT]
 	[ "${LAB_IPV6:-1}" = 1 ] && ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
 		net.ipv6.conf.br0.disable_ipv6=0
 	for ((i = 0; i < 50; i++)); do
-		ip -n "$ns" -6 addr show dev br0 scope link | grep -q fe80 &&
-			! ip -n "$ns" -6 addr show dev br0 | grep -q tentative && break
+		ip -n "$ns" -6 addr show dev br0 scope link | >/dev/null grep fe80 &&
+			! ip -n "$ns" -6 addr show dev br0 | >/dev/null grep tentative && break
 		sleep 0.1
 	done
 	lab_spawn "$ns" "$LABBOOT" serve -c "$dir/labboot.conf" -v >"$dir/labboot.log" 2>&1

@@ -15,7 +15,7 @@ KERNEL_DIR=${KERNEL_DIR:-$("$here/cache.sh")}
 
 [ -x "$BUSYBOX" ] || { echo "mkinitramfs: no $BUSYBOX (Debian busybox-static)" >&2; exit 1; }
 # A dynamically linked busybox would need its libraries in the archive.
-if ! "$BUSYBOX" ls /proc/self >/dev/null 2>&1 || file -L "$BUSYBOX" 2>/dev/null | grep -q dynamic; then
+if ! "$BUSYBOX" ls /proc/self >/dev/null 2>&1 || file -L "$BUSYBOX" 2>/dev/null | >/dev/null grep dynamic; then
 	echo "mkinitramfs: $BUSYBOX must be busybox-static" >&2
 	exit 1
 fi

@@ -90,8 +90,8 @@ ref_serve() {
 	lab_spawn "$ns" busybox httpd -f -vv -p "$ip:80" -h "$dir/www" >"$dir/httpd.log" 2>&1
 	# Ready when both listen (dnsmasq on 67/udp, httpd on 80/tcp).
 	for ((i = 0; i < 50; i++)); do
-		if ip netns exec "$ns" ss -Hlnu 'sport = :67' | grep -q . &&
-			ip netns exec "$ns" ss -Hlnt 'sport = :80' | grep -q .; then
+		if ip netns exec "$ns" ss -Hlnu 'sport = :67' | >/dev/null grep . &&
+			ip netns exec "$ns" ss -Hlnt 'sport = :80' | >/dev/null grep .; then
 			return 0
 		fi
 		sleep 0.1
