@@ -50,9 +50,9 @@ for mode in $MODES; do
 	name=${LAB_VM_NAME[$mode]}
 	events=$(awk -v h="$name" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts")
 	for kind in dhcp-discover dhcp-request script kernel initrd booted; do
-		echo "$events" | >/dev/null grep " $kind " || fail "$name: no $kind event"
+		>/dev/null grep " $kind " <<<"$events" || { printf '%s\n' "$events" | cat -A; fail "$name: no $kind event"; }
 	done
-	echo "$events" | >/dev/null grep "last boot: .* up after" || fail "$name: not shown as up"
+	>/dev/null grep "last boot: .* up after" <<<"$events" || fail "$name: not shown as up"
 done
 host_events() { awk -v h="$1" '$1 == h {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts"; }
 case " $MODES " in *" uefi "*)
