@@ -42,18 +42,23 @@ struct parser {
 	enum section_kind kind;
 	void *current;                /* pool, host or image being filled */
 	size_t hosts_cap;
+	bool runtime;                 /* parsing the runtime hosts, not the file */
 };
 
 static void parse_error(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void parse_error(struct parser *p, const char *fmt, ...)
 {
+	FILE *out = p->cfg->errors;
 	va_list ap;
 
-	fprintf(stderr, "%s:%d: ", p->cfg->path, p->line);
+	if (p->runtime)
+		fprintf(out, "runtime hosts: [%s]: ", p->section);
+	else
+		fprintf(out, "%s:%d: ", p->cfg->path, p->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', out);
 	p->errors++;
 }
 
@@ -620,6 +625,13 @@ static struct host *add_host(struct parser *p, const char *name)
 		parse_error(p, "too many hosts (at most %d)", CONFIG_MAX_HOSTS);
 		return NULL;
 	}
+	if (p->runtime) {
+		const struct host *o = config_host_by_name(cfg, name);
+		if (o && !o->runtime) {
+			parse_error(p, "host %s is in %s:%d, which only an edit of the file changes", name, cfg->path, o->line);
+			return NULL;
+		}
+	}
 	if (cfg->n_hosts == p->hosts_cap) {
 		size_t cap = p->hosts_cap ? p->hosts_cap * 2 : 16;
 		struct host *grown = realloc(cfg->hosts, cap * sizeof(*grown));
@@ -629,7 +641,7 @@ static struct host *add_host(struct parser *p, const char *name)
 		p->hosts_cap = cap;
 	}
 	struct host *h = &cfg->hosts[cfg->n_hosts++];
-	*h = (struct host){ .name = xstrdup(name), .toram = -1, .line = p->line };
+	*h = (struct host){ .name = xstrdup(name), .toram = -1, .line = p->runtime ? -1 : p->line, .runtime = p->runtime };
 	return h;
 }
 
@@ -713,6 +725,10 @@ static void enter_section(struct parser *p, const char *section)
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		if (strcmp(kinds[i].name, kind) != 0)
 			continue;
+		if (p->runtime && kinds[i].kind != SEC_HOST) {
+			parse_error(p, "only [host] sections can be added at runtime");
+			return;
+		}
 		if (kinds[i].named != (name[0] != '\0')) {
 			parse_error(p, kinds[i].named ? "section [%s] needs a name: [%s \"NAME\"]"
 						      : "section [%s] takes no name", kind, kind);
@@ -802,38 +818,108 @@ static char *line_reader(char *str, int num, void *stream)
 }
 
 
-int config_load(const char *path, struct config **ret)
+#define CONFIG_TEXT_MAX (4u << 20)
+
+/* The whole file, bounded; NULL after saying why. */
+static char *read_text(const char *path, FILE *errors)
 {
-	struct parser p = { 0 };
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!f) {
+		fprintf(errors, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *grown = cap >= CONFIG_TEXT_MAX ? NULL : realloc(text, cap = cap ? cap * 2 : 8192);
+			if (!grown) {
+				fprintf(errors, "%s: too large (at most %u bytes)\n", path, CONFIG_TEXT_MAX);
+				goto fail;
+			}
+			text = grown;
+		}
+		size_t got = fread(text + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f) || memchr(text, '\0', n)) {
+		fprintf(errors, "%s: %s\n", path, ferror(f) ? "read error" : "contains a NUL byte");
+		goto fail;
+	}
+	text[n] = '\0';
+	fclose(f);
+	return text;
+fail:
+	free(text);
+	fclose(f);
+	return NULL;
+}
+
+/* One INI text through the key tables; the file, then the runtime hosts. */
+static void parse_text(struct parser *p, const char *text, bool runtime)
+{
+	size_t len = strlen(text);
 	int r;
 
-	p.cfg = calloc(1, sizeof(*p.cfg));
-	if (!p.cfg)
-		return -ENOMEM;
-	p.cfg->path = xstrdup(path);
-	config_set_defaults(p.cfg);
-	p.file = fopen(path, "re");
-	if (!p.file) {
-		r = -errno;
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		config_free(p.cfg);
-		return r;
+	p->line = 0;
+	p->in_section = false;
+	p->kind = SEC_NONE;
+	p->runtime = runtime;
+	if (len == 0)
+		return; /* fmemopen refuses an empty buffer */
+	p->file = fmemopen((void *)text, len, "r");
+	if (!p->file) {
+		fprintf(p->cfg->errors, "%s: %s\n", p->cfg->path, strerror(errno));
+		p->errors++;
+		return;
 	}
-	r = ini_parse_stream(line_reader, &p, on_ini_pair, &p);
-	fclose(p.file);
+	r = ini_parse_stream(line_reader, p, on_ini_pair, p);
+	fclose(p->file);
+	p->file = NULL;
 	if (r > 0) {
-		p.line = r;
-		parse_error(&p, "syntax error (expected [section] or key = value)");
+		p->line = r;
+		parse_error(p, "syntax error (expected [section] or key = value)");
 	} else if (r < 0) {
-		fprintf(stderr, "%s: cannot parse (out of memory)\n", path);
-		p.errors++;
+		fprintf(p->cfg->errors, "%s: cannot parse (out of memory)\n", p->cfg->path);
+		p->errors++;
 	}
+}
+
+int config_load_from(const struct config_source *src, struct config **ret)
+{
+	struct parser p = { 0 };
+	struct config *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return -ENOMEM;
+	p.cfg = cfg;
+	cfg->path = xstrdup(src->path);
+	cfg->errors = src->errors ? src->errors : stderr;
+	config_set_defaults(cfg);
+	cfg->text = src->text ? xstrdup(src->text) : read_text(src->path, cfg->errors);
+	if (!cfg->text) {
+		config_free(cfg);
+		return -ENOENT;
+	}
+	parse_text(&p, cfg->text, false);
+	if (src->runtime_hosts)
+		parse_text(&p, src->runtime_hosts, true);
 	if (p.errors == 0)
-		p.errors += config_finish(p.cfg);
+		p.errors += config_finish(cfg);
+	fflush(cfg->errors);
+	cfg->errors = NULL;
 	if (p.errors) {
-		config_free(p.cfg);
+		config_free(cfg);
 		return -EINVAL;
 	}
-	*ret = p.cfg;
+	*ret = cfg;
 	return 0;
+}
+
+int config_load(const char *path, struct config **ret)
+{
+	return config_load_from(&(struct config_source){ .path = path }, ret);
 }

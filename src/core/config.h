@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONFIG_MAX_IFACES 8
 #define CONFIG_MAX_POOLS 64
@@ -80,7 +81,8 @@ struct host {
 	char *root;                   /* http | nfs: how a built image's root is reached */
 	int toram;                    /* -1 unset, 0 no, 1 copy an NFS root into RAM */
 	uint32_t memory_mib;          /* the machine's RAM if known, 0: unknown */
-	int line;
+	int line;                     /* -1: a runtime host (labboot host add) */
+	bool runtime;                 /* from the state database, not the file */
 };
 
 struct image {
@@ -118,6 +120,9 @@ struct dns_record {
 
 struct config {
 	char *path;
+	char *text;                   /* the file as parsed: a reload of the runtime
+					 hosts re-reads this, not an unreloaded edit */
+	FILE *errors;                 /* while loading: where problems go */
 
 	/* [server] */
 	char *ifaces[CONFIG_MAX_IFACES];
@@ -199,6 +204,18 @@ struct config {
 /* Parses and validates. On failure returns -errno after printing every
  * problem as "FILE:LINE: message" on stderr. */
 int config_load(const char *path, struct config **ret);
+
+/* What a configuration is made of: the file (its text if the caller has
+ * it, else read from path) and the hosts added at runtime, as [host]
+ * sections (their names may not be the file's). Problems go to errors
+ * (stderr if NULL). */
+struct config_source {
+	const char *path;
+	const char *text;
+	const char *runtime_hosts;
+	FILE *errors;
+};
+int config_load_from(const struct config_source *src, struct config **ret);
 void config_free(struct config *cfg);
 
 const struct host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6],

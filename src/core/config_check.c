@@ -15,16 +15,19 @@ static int check_error(const struct config *cfg, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int check_error(const struct config *cfg, int line, const char *fmt, ...)
 {
+	FILE *out = cfg->errors ? cfg->errors : stderr;
 	va_list ap;
 
 	if (line > 0)
-		fprintf(stderr, "%s:%d: ", cfg->path, line);
+		fprintf(out, "%s:%d: ", cfg->path, line);
+	else if (line < 0)
+		fprintf(out, "runtime hosts: ");
 	else
-		fprintf(stderr, "%s: ", cfg->path);
+		fprintf(out, "%s: ", cfg->path);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', out);
 	return 1;
 }
 
@@ -340,6 +343,7 @@ void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
+	free(cfg->text);
 	for (size_t i = 0; i < cfg->n_ifaces; i++)
 		free(cfg->ifaces[i]);
 	params_free(&cfg->dhcp);
