@@ -1,19 +1,15 @@
 /* labboot: one binary, subcommands. The daemon (serve) wires the servers to
  * one event loop; the other subcommands read the configuration and state. */
+#include "admin/admin_cli.h"
 #include "boot/timeline.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/loop.h"
-#include "core/privs.h"
 #include "core/util.h"
-#include "dhcp/dhcp_server.h"
-#include "dns/dns_server.h"
-#include "http/http_server.h"
+#include "daemon/daemon.h"
+#include "daemon/runtime_config.h"
 #include "image/image_cli.h"
-#include "ndp/ndp_server.h"
 #include "nfs/nfs_sync.h"
 #include "store/store.h"
-#include "tftp/tftp_server.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,12 +30,18 @@ static void usage(FILE *out)
 	      "Network-boot provisioning: DHCP, TFTP, HTTP, DNS and iPXE menus in one daemon.\n"
 	      "\n"
 	      "Commands:\n"
-	      "  serve     run the daemon\n"
-	      "  check     validate the configuration file\n"
-	      "  leases    list DHCP leases\n"
-	      "  hosts     list hosts and their last boot timeline\n"
-	      "  exports   write the NFS exports ([nfs]) and reload the NFS server\n"
-	      "  image     build and manage live images (labboot image --help)\n"
+	      "  serve       run the daemon (SIGHUP or labboot reload re-reads the configuration)\n"
+	      "  check       validate the configuration file (and the runtime hosts)\n"
+	      "  reload      make the running daemon re-read its configuration\n"
+	      "  leases      list DHCP leases\n"
+	      "  hosts       list hosts and their last boot timeline\n"
+	      "  host        ls | add NAME MAC [IP] [KEY=VALUE...] | set NAME KEY=VALUE... | rm NAME\n"
+	      "  discovered  machines that netbooted without a reservation\n"
+	      "  next-boot   HOST [ENTRY | --clear]: boot ENTRY once (local, netboot.xyz, an entry, an image)\n"
+	      "  wake        HOST|MAC: send a Wake-on-LAN packet on the host's interface\n"
+	      "  explain     MAC [--arch bios|efi64|arm64|http]: what labboot would answer, dry run\n"
+	      "  exports     write the NFS exports ([nfs]) and reload the NFS server\n"
+	      "  image       build and manage live images (labboot image --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
@@ -74,62 +76,6 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static void dns_lease_hook(void *userdata, const char *hostname, struct in_addr ip, bool bound)
-{
-	dns_server_lease_changed(userdata, hostname, ip, bound);
-}
-
-static bool ndp_filter(void *userdata, const uint8_t mac[6])
-{
-	return dhcp_server_recent_netboot(userdata, mac);
-}
-
-static int cmd_serve(const struct config *cfg)
-{
-	struct loop *loop = NULL;
-	struct store *st = NULL;
-	struct dhcp_server *dhcp = NULL;
-	struct tftp_server *tftp = NULL;
-	struct http_server *http = NULL;
-	struct dns_server *dns = NULL;
-	struct ndp_server *ndp = NULL;
-	int r;
-
-	if ((r = loop_new(&loop)) < 0 || (r = store_open(cfg->state_dir, &st)) < 0)
-		goto out;
-	if (cfg->dns_enable && (r = dns_server_new(cfg, loop, st, &dns)) < 0)
-		goto out;
-	if (cfg->tftp_enable && (r = tftp_server_new(cfg, loop, st, &tftp)) < 0)
-		goto out;
-	if (cfg->http_enable && (r = http_server_new(cfg, loop, st, &http)) < 0)
-		goto out;
-	if (cfg->dhcp_mode != DHCP_MODE_OFF) {
-		if ((r = dhcp_server_new(cfg, loop, st, &dhcp)) < 0)
-			goto out;
-		if (dns)
-			dhcp_server_set_lease_hook(dhcp, dns_lease_hook, dns);
-		if (cfg->boot_ipv6_ra && (r = ndp_server_new(cfg, loop, ndp_filter, dhcp, &ndp)) < 0)
-			goto out;
-	}
-	if (nfs_sync(cfg, NULL) < 0)
-		log_warn("nfs: the exports are not up to date; built images may not boot with root = nfs");
-	if ((r = privs_drop(cfg->user, cfg->state_dir)) < 0)
-		goto out;
-	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
-	r = loop_run(loop);
-out:
-	if (r < 0)
-		log_err("serve: %s", strerror(-r));
-	ndp_server_free(ndp);
-	dhcp_server_free(dhcp);
-	http_server_free(http);
-	tftp_server_free(tftp);
-	dns_server_free(dns);
-	store_close(st);
-	loop_free(loop);
-	return r < 0 ? 1 : 0;
 }
 
 static int print_lease(const struct lease *l, void *userdata)
@@ -327,6 +273,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "image") == 0)
 		return cmd_image(argc - 2, argv + 2);
+	if (admin_cli_has(cmd))
+		return admin_cli(cmd, argc - 2, argv + 2);
 	if (parse_cli(argc - 1, argv + 1, &cli) < 0)
 		return 2;
 	log_set_level(cli.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
@@ -336,14 +284,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_load(cli.config_path, &cfg) < 0)
+	if (runtime_config_open(cli.config_path, &cfg, NULL) < 0)
 		return 1;
 	if (strcmp(cmd, "check") == 0) {
 		printf("%s: ok (%zu hosts, %zu pools, dhcp %s)\n", cfg->path, cfg->n_hosts, cfg->n_pools,
 		       dhcp_mode_name(cfg->dhcp_mode));
 		r = 0;
 	} else if (strcmp(cmd, "serve") == 0) {
-		r = cmd_serve(cfg);
+		return daemon_serve(cfg); /* it owns cfg */
 	} else if (strcmp(cmd, "leases") == 0) {
 		r = cmd_leases(cfg);
 	} else if (strcmp(cmd, "exports") == 0) {

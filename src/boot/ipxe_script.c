@@ -149,8 +149,8 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 {
 	struct textbuf o = { .buf = buf, .size = size };
 	const struct image *img = target_image(t);
-	const char *menu = t->host && t->host->menu ? t->host->menu : t->cfg->boot_menu;
-	const char *dflt = default_entry(t, img);
+	const char *menu = t->once ? "none" : t->host && t->host->menu ? t->host->menu : t->cfg->boot_menu;
+	const char *dflt = t->once && (img || strcmp(t->once, "image") != 0) ? t->once : default_entry(t, img);
 	char mac[18];
 
 	if (size == 0)
@@ -158,6 +158,8 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	buf[0] = '\0';
 	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
 	     format_mac(mac, t->mac));
+	if (t->once)
+		emit(&o, "echo labboot: one-shot next boot: %s\n\n", dflt);
 	if (img && img->notice)
 		emit(&o, "echo labboot: %s\nsleep 5\n\n", img->notice);
 	/* iPXE's "choose --timeout 0" waits forever: a zero timeout means no menu */

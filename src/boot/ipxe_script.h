@@ -17,6 +17,8 @@ struct boot_target {
 	const char *base_url;         /* e.g. "http://198.18.0.1" */
 	const struct image *image;    /* a built image resolved by the caller, or NULL:
 					 the host's or [boot]'s [image] section */
+	const char *once;             /* a one-shot next boot: this entry ("image",
+					 "local", "netbootxyz", an [entry]), no menu */
 };
 
 /* Writes the script into buf (NUL-terminated). Returns its length, or

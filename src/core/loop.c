@@ -36,6 +36,8 @@ struct loop {
 	int sigfd;
 	bool quit;
 	struct watch *watches;
+	loop_hup_fn on_hup;
+	void *hup_userdata;
 };
 
 static struct watch *watch_find(struct loop *loop, int fd)
@@ -170,8 +172,21 @@ static void signal_ready(int fd, uint32_t events, void *userdata)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		if (loop->on_hup)
+			loop->on_hup(loop->hup_userdata);
+		else
+			log_info("SIGHUP: nothing to reload");
+		return;
+	}
 	log_info("received signal %u, shutting down", si.ssi_signo);
 	loop->quit = true;
+}
+
+void loop_on_hup(struct loop *loop, loop_hup_fn fn, void *userdata)
+{
+	loop->on_hup = fn;
+	loop->hup_userdata = userdata;
 }
 
 int loop_new(struct loop **ret)
@@ -192,6 +207,7 @@ int loop_new(struct loop **ret)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	/* Block in every thread created later too, so the signalfd sees them. */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,5 @@
 /* The daemon's event loop: epoll over file descriptors, timers as timerfds,
- * and SIGINT/SIGTERM through a signalfd. Single-threaded; callbacks run on
+ * and SIGINT/SIGTERM (quit) and SIGHUP (a hook) through a signalfd. Single-threaded; callbacks run on
  * the loop's thread. */
 #pragma once
 #include <stdint.h>
@@ -28,3 +28,7 @@ void loop_timer_free(struct loop_timer *t);
 /* Runs until loop_quit() or a termination signal. Returns 0 or -errno. */
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
+
+/* SIGHUP calls fn on the loop's thread (without one it is logged). */
+typedef void (*loop_hup_fn)(void *userdata);
+void loop_on_hup(struct loop *loop, loop_hup_fn fn, void *userdata);

@@ -502,6 +502,19 @@ static void announce_bound(struct lease *l, void *userdata)
 		srv->hook(srv->hook_userdata, l->hostname, l->ip, true);
 }
 
+int dhcp_server_reconfigure(struct dhcp_server *srv, const struct config *cfg)
+{
+	struct dhcp_policy *policy;
+	int r = dhcp_policy_new(cfg, srv->leases, &policy);
+
+	if (r < 0)
+		return r;
+	dhcp_policy_free(srv->policy);
+	srv->policy = policy;
+	srv->cfg = cfg;
+	return 0;
+}
+
 void dhcp_server_set_lease_hook(struct dhcp_server *srv, dhcp_lease_hook fn, void *userdata)
 {
 	srv->hook = fn;

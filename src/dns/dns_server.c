@@ -542,6 +542,24 @@ static int dns_server_setup(struct dns_server *srv)
 	return 0;
 }
 
+int dns_server_reconfigure(struct dns_server *srv, const struct config *cfg)
+{
+	struct dns_zone_params zp = { .server = server_address(cfg), .serial = (uint32_t)time(NULL) };
+	struct load_ctx ctx = { .now_s = now_realtime_ms() / 1000 };
+	struct dns_zone *zone;
+	int r;
+
+	if ((r = dns_zone_new(cfg, &zp, &zone)) < 0)
+		return r;
+	ctx.zone = zone;
+	if (srv->st)
+		(void)store_lease_foreach(srv->st, load_lease, &ctx);
+	dns_zone_free(srv->zone);
+	srv->zone = zone;
+	srv->cfg = cfg;
+	return 0;
+}
+
 int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st,
 		   struct dns_server **ret)
 {

@@ -9,6 +9,9 @@ struct dns_server;
 int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st,
 		      struct dns_server **ret);
 void dns_server_free(struct dns_server *srv);
+/* A reloaded configuration: the zone is built again (leases from the
+ * store); sockets, upstreams and the cache stay. */
+int dns_server_reconfigure(struct dns_server *srv, const struct config *cfg);
 
 #include <netinet/in.h>
 #include <stdbool.h>

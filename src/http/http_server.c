@@ -9,6 +9,8 @@
 #include "image/image_boot.h"
 #include "image/image_store.h"
 #include "boot/ipxe_script.h"
+#include "http/boot_script.h"
+#include "core/live_config.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -26,7 +28,7 @@
 #define HTTP_TIMEOUT_S 60
 
 struct http_server {
-	const struct config *cfg;
+	struct live_config *live;
 	struct store *st;
 	struct MHD_Daemon *daemon;
 	int root_fd;                  /* [http] root, -1 if missing */
@@ -109,13 +111,13 @@ static bool identify_client(struct http_server *srv, struct MHD_Connection *c, u
 	return false;
 }
 
-static void base_url(const struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
+static void base_url(const struct config *cfg, struct MHD_Connection *c, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci;
 	char ip[16];
 
-	if (srv->cfg->boot_url) {
-		snprintf(out, size, "%s", srv->cfg->boot_url);
+	if (cfg->boot_url) {
+		snprintf(out, size, "%s", cfg->boot_url);
 		return;
 	}
 	/* the address the client reached us on */
@@ -125,89 +127,41 @@ static void base_url(const struct http_server *srv, struct MHD_Connection *c, ch
 	if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
 		format_ipv4(ip, sa.sin_addr);
 	else
-		format_ipv4(ip, srv->cfg->address);
-	if (srv->cfg->http_port == 80)
+		format_ipv4(ip, cfg->address);
+	if (cfg->http_port == 80)
 		snprintf(out, size, "http://%s", ip);
 	else
-		snprintf(out, size, "http://%s:%u", ip, srv->cfg->http_port);
+		snprintf(out, size, "http://%s:%u", ip, cfg->http_port);
 }
 
 /* ---- iPXE scripts and the booted callback -------------------------------- */
 
 
-/* A host's own script template: a path under the HTTP root, bounded. */
-static int read_template(struct http_server *srv, const char *path, char *buf, size_t size)
+static enum MHD_Result serve_script(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c)
 {
-	char rel[1024];
-	ssize_t n;
-	int fd, r;
-
-	if ((r = http_path_to_relative(path, rel, sizeof(rel))) < 0)
-		return r;
-	if ((fd = open_beneath(srv->root_fd, rel)) < 0)
-		return fd;
-	n = read(fd, buf, size - 1);
-	r = n < 0 ? -errno : (size_t)n == size - 1 ? -EFBIG : 0;
-	close(fd);
-	if (r == 0)
-		buf[n] = '\0';
-	return r;
-}
-
-/* A host whose image is not an [image] section boots a built one, looked
- * up in the store for each script, so promotions apply at once. */
-static int resolve_built_image(struct http_server *srv, struct boot_target *t, struct image *img)
-{
-	char buf[256];
-	const char *ref = image_ref_for_host(srv->cfg, t->host ? t->host->name : NULL, buf, sizeof(buf));
-	int r;
-
-	if (!ref || config_image_by_name(srv->cfg, ref))
-		return 0;
-	if ((r = image_boot_resolve(srv->cfg, t->host, ref, img)) < 0) {
-		log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: image %s: %s", ref,
-				r == -ENOENT ? "not built (labboot image ls)" : strerror(-r));
-		return r;
-	}
-	t->image = img;
-	return 0;
-}
-
-static enum MHD_Result serve_script(struct http_server *srv, struct MHD_Connection *c)
-{
-	struct boot_target t = { .cfg = srv->cfg };
-	struct image built = { 0 };
-	enum MHD_Result ret;
+	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl };
 	char url[256], mac[18];
 	_cleanup_free_ char *script = malloc(IPXE_SCRIPT_MAX);
 	int n;
 
 	if (!script)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	if (!identify_client(srv, c, t.mac))
+	if (!identify_client(srv, c, bs.mac))
 		return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "#!ipxe\necho labboot: unknown machine (no ?mac=)\nexit 1\n");
-	base_url(srv, c, url, sizeof(url));
-	t.base_url = url;
-	t.host = config_host_by_mac(srv->cfg, t.mac, NULL);
-	resolve_built_image(srv, &t, &built);
-	if (t.host && t.host->script) {
-		_cleanup_free_ char *tmpl = malloc(IPXE_SCRIPT_MAX);
-		n = tmpl ? read_template(srv, t.host->script, tmpl, IPXE_SCRIPT_MAX) : -ENOMEM;
-		if (n == 0)
-			n = ipxe_template_render(&t, tmpl, script, IPXE_SCRIPT_MAX);
-	} else {
-		n = ipxe_script_render(&t, script, IPXE_SCRIPT_MAX);
-	}
-	image_boot_free(&built);
-	if (n < 0) {
-		log_warn("http: cannot render the script for %s: %s", format_mac(mac, t.mac), strerror(-n));
+	base_url(cfg, c, url, sizeof(url));
+	bs.base_url = url;
+	if ((n = boot_script_render(&bs, script, IPXE_SCRIPT_MAX)) < 0) {
+		log_warn("http: cannot render the script for %s: %s", format_mac(mac, bs.mac), strerror(-n));
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
-	store_event_add(srv->st, t.mac, t.host ? t.host->name : "", "script", "boot.ipxe %d bytes", n);
-	log_info("http: boot script for %s%s%s", format_mac(mac, t.mac), t.host ? " host " : "",
-		 t.host ? t.host->name : "");
-	ret = send_script(c, script);
-	return ret;
+	if (bs.once && store_next_boot_clear(srv->st, bs.host->name, bs.entry) == 0) {
+		store_event_add(srv->st, bs.mac, bs.host->name, "next-boot", "%s (used, cleared)", bs.entry);
+		log_info("http: %s: next boot %s used", bs.host->name, bs.entry);
+	}
+	store_event_add(srv->st, bs.mac, bs.host ? bs.host->name : "", "script", "boot.ipxe %d bytes", n);
+	log_info("http: boot script for %s%s%s", format_mac(mac, bs.mac), bs.host ? " host " : "",
+		 bs.host ? bs.host->name : "");
+	return send_script(c, script);
 }
 
 /* A millisecond count from the query string; 0 if absent or not one. */
@@ -219,7 +173,7 @@ static unsigned long long query_ms(struct MHD_Connection *c, const char *key)
 	return v && parse_u64(v, 0, UINT64_C(1) << 40, &ms) == 0 ? (unsigned long long)ms : 0;
 }
 
-static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connection *c)
+static enum MHD_Result serve_booted(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c)
 {
 	uint8_t mac[6];
 	char m[18], ip[16];
@@ -227,7 +181,7 @@ static enum MHD_Result serve_booted(struct http_server *srv, struct MHD_Connecti
 
 	if (!identify_client(srv, c, mac))
 		return send_error(c, MHD_HTTP_BAD_REQUEST);
-	h = config_host_by_mac(srv->cfg, mac, NULL);
+	h = config_host_by_mac(cfg, mac, NULL);
 	/* the booted system's own clock: ms since its kernel started, now, at
 	 * systemd's start in the real root and at multi-user.target */
 	store_event_add(srv->st, mac, h ? h->name : "", "booted", "from %s up_ms %llu userspace_ms %llu ready_ms %llu",
@@ -272,7 +226,8 @@ static const char *file_event_kind(const char *rel)
 	return NULL;
 }
 
-static void record_file_event(struct http_server *srv, struct MHD_Connection *c, const char *rel, bool head,
+static void record_file_event(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+			      const char *rel, bool head,
 			      unsigned status, uint64_t bytes)
 {
 	const char *kind = file_event_kind(rel);
@@ -281,14 +236,15 @@ static void record_file_event(struct http_server *srv, struct MHD_Connection *c,
 
 	if (!kind || !identify_client(srv, c, mac))
 		return;
-	h = config_host_by_mac(srv->cfg, mac, NULL);
+	h = config_host_by_mac(cfg, mac, NULL);
 	/* EDK2's HTTP boot asks for the size with HEAD before the GET */
 	store_event_add(srv->st, mac, h ? h->name : "", kind, "http%s %s %u %llu bytes", head ? " HEAD" : "", rel,
 			status, head ? 0ULL : (unsigned long long)bytes);
 }
 
 /* A machine that fails to fetch a boot file: its timeline shows why. */
-static void record_file_error(struct http_server *srv, struct MHD_Connection *c, const char *rel, unsigned status)
+static void record_file_error(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+			      const char *rel, unsigned status)
 {
 	uint8_t mac[6];
 	const struct host *h;
@@ -296,13 +252,13 @@ static void record_file_error(struct http_server *srv, struct MHD_Connection *c,
 
 	if (!identify_client(srv, c, mac))
 		return;
-	h = config_host_by_mac(srv->cfg, mac, NULL);
+	h = config_host_by_mac(cfg, mac, NULL);
 	store_event_add(srv->st, mac, h ? h->name : "", "http-error", "%s %u", rel, status);
 	log_warn("http: %s: %s %u", format_ipv4(ip, peer_addr(c)), rel, status);
 }
 
-static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection *c, int dir_fd, const char *url_path,
-				  bool head)
+static enum MHD_Result serve_file(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+				  int dir_fd, const char *url_path, bool head)
 {
 	char rel[1024], date[64], range_hdr[96], ip[16];
 	uint64_t start = 0, end = 0;
@@ -322,7 +278,7 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 		status = fd == -ENOENT || fd == -ENOTDIR ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
 		if (fd == -EXDEV || fd == -ELOOP)
 			log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "http: %s leaves the root, refused", rel);
-		record_file_error(srv, c, rel, status);
+		record_file_error(srv, cfg, c, rel, status);
 		return send_error(c, status);
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -370,7 +326,7 @@ static enum MHD_Result serve_file(struct http_server *srv, struct MHD_Connection
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
-	record_file_event(srv, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
+	record_file_event(srv, cfg, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
 	return ret;
 }
 
@@ -394,12 +350,33 @@ static bool is_built_image(struct http_server *srv, const char *rest)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+static enum MHD_Result dispatch(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+				const char *url, const char *method, bool head)
+{
+	if (strcmp(url, "/boot.ipxe") == 0)
+		return serve_script(srv, cfg, c);
+	if (strcmp(url, "/booted") == 0)
+		return serve_booted(srv, cfg, c);
+	if (strncmp(url, "/api/", 5) == 0)
+		return http_api_serve(cfg, srv->st, c, url);
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strncmp(url, "/ipxe/", 6) == 0)
+		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head);
+	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
+		return strstr(url, "/.") ? send_error(c, MHD_HTTP_FORBIDDEN)
+					  : serve_file(srv, cfg, c, srv->images_fd, url + 7, head);
+	return serve_file(srv, cfg, c, srv->root_fd, url, head);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	static int request_seen;
 	struct http_server *srv = cls;
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const struct config *cfg;
+	enum MHD_Result ret;
 
 	/* MHD closes the connection after a response queued before the whole
 	 * request was read; answer on the second call to keep it alive. */
@@ -413,19 +390,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
-	if (strcmp(url, "/boot.ipxe") == 0)
-		return serve_script(srv, c);
-	if (strcmp(url, "/booted") == 0)
-		return serve_booted(srv, c);
-	if (strncmp(url, "/api/", 5) == 0)
-		return http_api_serve(srv->cfg, srv->st, c, url);
-	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
-	if (strncmp(url, "/ipxe/", 6) == 0)
-		return serve_file(srv, c, srv->ipxe_fd, url + 5, head);
-	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
-		return strstr(url, "/.") ? send_error(c, MHD_HTTP_FORBIDDEN) : serve_file(srv, c, srv->images_fd, url + 7, head);
-	return serve_file(srv, c, srv->root_fd, url, head);
+	cfg = live_config_get(srv->live);
+	ret = dispatch(srv, cfg, c, url, method, head);
+	live_config_put(srv->live, cfg);
+	return ret;
 }
 
 static int open_dir(const char *path, const char *what)
@@ -437,14 +405,15 @@ static int open_dir(const char *path, const char *what)
 	return fd;
 }
 
-int http_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct http_server **ret)
+int http_server_new(struct live_config *live, struct loop *loop, struct store *st, struct http_server **ret)
 {
+	const struct config *cfg = live->cur; /* the loop thread's: no reload yet */
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->http_port), .sin_addr = cfg->address };
 
 	if (!srv)
 		return -ENOMEM;
-	srv->cfg = cfg;
+	srv->live = live;
 	srv->st = st;
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->root_fd = open_dir(cfg->http_root, "root");

@@ -1,6 +1,7 @@
 /* SQLite-backed state. Schema changes are numbered migrations applied in
  * order inside one transaction each; PRAGMA user_version records the last. */
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -9,30 +10,6 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
-
-/* Boot events waiting for the writer thread; a full queue makes the caller
- * wait (the writer drains thousands per transaction). */
-#define STORE_EVENT_QUEUE_MAX 4096
-
-struct event_queue {
-	pthread_mutex_t lock;
-	pthread_cond_t more;      /* writer: events queued or stopping */
-	pthread_cond_t room;      /* producers and flushers: the writer moved on */
-	struct boot_event *ev;    /* STORE_EVENT_QUEUE_MAX slots */
-	struct boot_event *batch; /* the writer's copy of ev */
-	size_t n;
-	uint64_t queued, written; /* counters: a flush waits for written >= queued */
-	bool stopping;
-	pthread_t writer;
-	bool writer_started;
-};
-
-struct store {
-	sqlite3 *db;
-	pthread_mutex_t lock;     /* recursive: a batch holds it from begin to commit */
-	sqlite3_stmt *lease_put, *lease_del, *lease_by_ip, *lease_by_mac, *event_add;
-	struct event_queue events;
-};
 
 static int events_start(struct store *st);
 static void events_stop(struct store *st);
@@ -57,6 +34,21 @@ static const char *const migrations[] = {
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX events_mac_ts ON events(mac, ts);",
+	/* 2 */
+	"CREATE TABLE hosts ("             /* added at runtime: labboot host add */
+	"  name TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  settings TEXT NOT NULL,"        /* key = value lines of a [host] section */
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE next_boot ("
+	"  host TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  entry TEXT NOT NULL,"
+	"  set_ts INTEGER NOT NULL);"
+	"CREATE TABLE machines ("          /* every MAC that netbooted */
+	"  mac BLOB PRIMARY KEY,"
+	"  first_ts INTEGER NOT NULL,"
+	"  last_ts INTEGER NOT NULL,"
+	"  detail TEXT NOT NULL);"
+	"CREATE INDEX machines_last ON machines(last_ts);",
 };
 
 const char *lease_state_name(enum lease_state s)
@@ -71,13 +63,13 @@ const char *lease_state_name(enum lease_state s)
 	return "?";
 }
 
-static int sql_err(struct store *st, const char *what)
+int sql_err(struct store *st, const char *what)
 {
 	log_err("store: %s: %s", what, sqlite3_errmsg(st->db));
 	return -EIO;
 }
 
-static int exec_sql(struct store *st, const char *sql)
+int exec_sql(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -129,6 +121,8 @@ static int prepare_all(struct store *st)
 		{ &st->lease_by_mac, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE mac = ?"
 				     " ORDER BY state = 2 DESC, expires DESC LIMIT 1" },
 		{ &st->event_add, "INSERT INTO events(ts, mac, host, kind, detail) VALUES(?, ?, ?, ?, ?)" },
+		{ &st->machine_seen, "INSERT INTO machines(mac, first_ts, last_ts, detail) VALUES(?1, ?2, ?2, ?3)"
+				     " ON CONFLICT(mac) DO UPDATE SET last_ts = excluded.last_ts, detail = excluded.detail" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
@@ -190,6 +184,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->lease_by_ip);
 	sqlite3_finalize(st->lease_by_mac);
 	sqlite3_finalize(st->event_add);
+	sqlite3_finalize(st->machine_seen);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
@@ -360,8 +355,10 @@ static void events_write(struct store *st, const struct boot_event *ev, size_t n
 	pthread_mutex_lock(&st->lock);
 	exec_sql(st, "PRAGMA synchronous=NORMAL");
 	if (exec_sql(st, "BEGIN IMMEDIATE") == 0) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			event_insert(st, &ev[i]);
+			machine_seen(st, &ev[i]);
+		}
 		if (exec_sql(st, "COMMIT") < 0)
 			exec_sql(st, "ROLLBACK");
 	}

@@ -73,3 +73,37 @@ typedef int (*store_event_fn)(const struct boot_event *ev, void *userdata);
 /* Events of one MAC (mac != NULL) or of all, oldest first, since since_ms. */
 int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
 			store_event_fn fn, void *userdata);
+
+/* Hosts added at runtime (labboot host add, the API): a name and its
+ * settings as "key = value" lines, the grammar of a [host] section. */
+#define STORE_HOST_SETTINGS_MAX 4096
+int store_host_put(struct store *st, const char *name, const char *settings);
+/* -ENOENT if there is no such runtime host. */
+int store_host_delete(struct store *st, const char *name);
+typedef int (*store_host_fn)(const char *name, const char *settings, void *userdata);
+int store_host_foreach(struct store *st, store_host_fn fn, void *userdata);
+/* The runtime hosts as [host "NAME"] sections (malloc'd, "" if none). */
+int store_hosts_text(struct store *st, char **ret);
+
+/* A host's one-shot next boot (an entry of its menu or an image); the
+ * script that uses it clears it, unless it was set again meanwhile. */
+#define STORE_ENTRY_MAX 160
+int store_next_boot_set(struct store *st, const char *host, const char *entry);
+/* 0 and entry filled, -ENOENT if none is set. */
+int store_next_boot_get(struct store *st, const char *host, char *entry, size_t size);
+/* Clears it if it is still entry (NULL: whatever it is). */
+int store_next_boot_clear(struct store *st, const char *host, const char *entry);
+
+/* Machines that netbooted: every MAC's first and last DHCP DISCOVER and
+ * the last one's event detail (address, arch, vendor class). At most
+ * STORE_MACHINES_MAX are kept, the most recently seen. */
+#define STORE_MACHINES_MAX 10000
+struct machine {
+	uint8_t mac[6];
+	uint64_t first_ms, last_ms;
+	char detail[256];
+};
+typedef int (*store_machine_fn)(const struct machine *m, void *userdata);
+/* Newest first. */
+int store_machine_foreach(struct store *st, store_machine_fn fn, void *userdata);
+int store_machine_delete(struct store *st, const uint8_t mac[6]);

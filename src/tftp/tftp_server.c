@@ -445,6 +445,11 @@ static void check_boot_files(const struct tftp_server *srv)
 				 files[i].key, files[i].file, cfg->tftp_root, cfg->ipxe_dir, files[i].who);
 }
 
+void tftp_server_reconfigure(struct tftp_server *srv, const struct config *cfg)
+{
+	srv->cfg = cfg;
+}
+
 int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct tftp_server **ret)
 {
 	struct tftp_server *srv = calloc(1, sizeof(*srv));

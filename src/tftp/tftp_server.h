@@ -9,3 +9,5 @@ struct tftp_server;
 int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st,
 		      struct tftp_server **ret);
 void tftp_server_free(struct tftp_server *srv);
+/* A reloaded configuration (transfers in flight keep their files). */
+void tftp_server_reconfigure(struct tftp_server *srv, const struct config *cfg);

@@ -1,0 +1,31 @@
+/* The iPXE script a machine gets: its host, a one-shot next boot, the
+ * built image its host (or the default) points at, a script template of
+ * its own. Shared by the HTTP server and `labboot explain`. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct config;
+struct host;
+struct ratelimit;
+
+struct boot_script {
+	/* in */
+	const struct config *cfg;
+	struct store *st;             /* next boots and image assignments; may be NULL */
+	int root_fd;                  /* the HTTP root, for script templates */
+	struct ratelimit *rl;
+	uint8_t mac[6];
+	const char *base_url;
+	/* out */
+	const struct host *host;
+	bool once;                    /* a next boot applies: entry, not yet cleared */
+	char entry[STORE_ENTRY_MAX];
+	char image_name[160];         /* the image it boots, "" if none */
+};
+
+/* Returns the script's length or -errno. */
+int boot_script_render(struct boot_script *bs, char *script, size_t size);
