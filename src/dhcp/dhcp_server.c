@@ -199,9 +199,10 @@ static void record_event(struct dhcp_server *srv, const struct dhcp_msg *m, cons
 {
 	const struct host *host = config_host_by_mac(srv->cfg, m->chaddr, NULL);
 	bool netboot = is_netboot_client(m);
-	char kind[32], ip[16], uuid[48] = "";
-	size_t len;
+	char kind[32], ip[16], uuid[48] = "", vendor[64] = "";
+	size_t len, vlen;
 	const uint8_t *u = dhcp_msg_option(m, DHCP_OPT_UUID, &len);
+	const uint8_t *v = dhcp_msg_option(m, DHCP_OPT_VENDOR_CLASS, &vlen);
 
 	if (netboot && out->dest != DHCP_DEST_NONE)
 		remember_netboot(srv, m->chaddr);
@@ -210,13 +211,21 @@ static void record_event(struct dhcp_server *srv, const struct dhcp_msg *m, cons
 	if (u && len == 17)
 		snprintf(uuid, sizeof(uuid), " uuid %02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 			 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15], u[16]);
+	if (v && vlen) { /* a word of printable characters: `labboot discovered` shows it */
+		size_t n = 0;
+		memcpy(vendor, " vendor ", 8);
+		for (size_t i = 0; i < vlen && 8 + n + 1 < sizeof(vendor); i++)
+			vendor[8 + n++] = v[i] > ' ' && v[i] < 127 ? (char)v[i] : '_';
+		vendor[8 + n] = '\0';
+	}
 	snprintf(kind, sizeof(kind), "dhcp-%s", dhcp_msg_type_name(m->type));
 	for (char *k = kind; *k; k++)
 		*k = (char)tolower(*k);
-	store_event_add(srv->st, m->chaddr, host ? host->name : out->hostname, kind, "%s %s arch %d%s%s%s%s",
+	store_event_add(srv->st, m->chaddr, host ? host->name : out->hostname, kind, "%s %s arch %d%s%s%s%s%s",
 			out->dest != DHCP_DEST_NONE ? dhcp_msg_type_name(out->type) : "no reply",
 			out->addr.s_addr ? format_ipv4(ip, out->addr) : "-", dhcp_client_arch(m),
-			dhcp_client_is_ipxe(m) ? " ipxe" : "", out->boot_file[0] ? " file " : "", out->boot_file, uuid);
+			dhcp_client_is_ipxe(m) ? " ipxe" : "", out->boot_file[0] ? " file " : "", out->boot_file, uuid,
+			vendor);
 }
 
 struct pending {

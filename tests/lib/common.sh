@@ -34,7 +34,8 @@ t_bg() {
 	echo "$T_LAST_PID"
 }
 
-# t_labboot NS CONF LOG: start labboot serve, wait until it logs "serving";
+# t_labboot NS CONF LOG: start labboot serve, wait until it logs that it is
+# serving (every server bound, the control socket open);
 # prints the PID (also in LABBOOT_PID).
 t_labboot() {
 	local ns=$1 conf=$2 log=$3 pid
@@ -43,7 +44,7 @@ t_labboot() {
 	# shellcheck disable=SC2034  # for the caller
 	LABBOOT_PID=$pid
 	for _ in $(seq 100); do
-		grep -q "serving" "$log" 2>/dev/null && { echo "$pid"; return 0; }
+		grep -q "^info  labboot .* serving" "$log" 2>/dev/null && { echo "$pid"; return 0; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

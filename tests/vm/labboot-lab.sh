@@ -81,7 +81,7 @@ labboot_lab() { # NS DIR [MENU_TIMEOUT]
 	lab_spawn "$ns" "$LABBOOT" serve -c "$dir/labboot.conf" -v >"$dir/labboot.log" 2>&1
 	LABBOOT_PID=$LAB_PID
 	for ((i = 0; i < 100; i++)); do
-		grep -q "serving" "$dir/labboot.log" 2>/dev/null && return 0
+		grep -q "^info  labboot .* serving" "$dir/labboot.log" 2>/dev/null && return 0
 		kill -0 "$LABBOOT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
