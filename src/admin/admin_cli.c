@@ -1,20 +1,14 @@
 /* The everyday commands (see admin_cli.h). */
 #include "admin/admin_cli.h"
+#include "admin/actions.h"
 #include "admin/explain.h"
-#include "admin/host_edit.h"
-#include "admin/wol.h"
-#include "boot/next_boot.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "daemon/control.h"
 #include "daemon/runtime_config.h"
-#include "image/image_store.h"
 #include "store/store.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,19 +66,16 @@ static int tell_daemon(const struct config *cfg, const char *cmd)
 
 	if (!out)
 		return -ENOMEM;
-	r = control_request(cfg->state_dir, cmd, out);
+	r = action_tell_daemon(cfg, cmd, out);
 	fclose(out);
 	if (r == 0)
 		printf("applied by the running labboot: %s", reply);
-	else if (r == -ENOENT || r == -ECONNREFUSED)
+	else if (r == 1)
 		printf("labboot is not running here: it applies when it starts\n");
-	else if (r == -EPROTO)
-		fprintf(stderr, "labboot refused it:\n%s", reply);
 	else
-		fprintf(stderr, "labboot: cannot reach the daemon (%s/%s): %s\n", cfg->state_dir, CONTROL_SOCKET,
-			strerror(-r));
+		fprintf(stderr, "labboot refused it:\n%s", reply);
 	free(reply);
-	return r == -ENOENT || r == -ECONNREFUSED ? 0 : r;
+	return r == 1 ? 0 : r;
 }
 
 static int need_store(struct ctx *c)
@@ -124,90 +115,53 @@ static int host_ls(struct ctx *c)
 	return 0;
 }
 
-static int change(struct ctx *c, const char *name, const char *settings, const char *done)
+static int done(struct ctx *c, int r, const char *name, const char *what)
 {
-	int r;
-
-	if ((r = need_store(c)) < 0)
-		return r;
-	r = host_change(c->cfg->path, c->cfg->text, c->st, name, settings, stderr);
-	if (r == -ENOENT)
-		fprintf(stderr, "labboot: %s is no runtime host\n", name);
 	if (r < 0)
 		return r;
-	printf("host %s %s\n", name, done);
+	printf("host %s %s\n", name, what);
 	return tell_daemon(c->cfg, "hosts");
 }
 
 static int host_add(struct ctx *c)
 {
 	struct args *a = c->a;
-	char *assign[HOST_EDIT_MAX_ASSIGN];
-	char macline[64];
-	_cleanup_free_ char *settings = NULL;
-	size_t n = 0;
-	int r;
+	int ip = a->n > 4 && !strchr(a->pos[4], '=');
+	int first_kv = 4 + ip;
 
-	if (a->n < 4 || a->n > 4 + HOST_EDIT_MAX_ASSIGN - 1) {
+	if (a->n < 4) {
 		fprintf(stderr, "usage: labboot host add NAME MAC [IP] [KEY=VALUE...]\n");
 		return -EINVAL;
 	}
-	if (config_host_by_name(c->cfg, a->pos[2])) {
-		fprintf(stderr, "labboot: host %s exists (labboot host set changes it)\n", a->pos[2]);
-		return -EEXIST;
-	}
-	int first_kv = a->n > 4 && !strchr(a->pos[4], '=') ? 5 : 4;
-	snprintf(macline, sizeof(macline), "mac=%s%s%s", a->pos[3], first_kv == 5 ? " " : "", first_kv == 5 ? a->pos[4] : "");
-	assign[n++] = macline;
-	for (int i = first_kv; i < a->n; i++)
-		assign[n++] = a->pos[i];
-	if ((r = host_settings_edit("", assign, n, &settings)) < 0) {
-		fprintf(stderr, "labboot: malformed KEY=VALUE\n");
-		return r;
-	}
-	return change(c, a->pos[2], settings, "added");
+	if (need_store(c) < 0)
+		return -EIO;
+	return done(c, action_host_put(c->cfg, c->st, true, a->pos[2], a->pos[3], ip ? a->pos[4] : NULL,
+				       a->pos + first_kv, (size_t)(a->n - first_kv), stderr), a->pos[2], "added");
 }
 
 static int host_set(struct ctx *c)
 {
 	struct args *a = c->a;
-	_cleanup_free_ char *old = NULL, *settings = NULL;
-	const struct host *h;
-	int r;
 
 	if (a->n < 4) {
 		fprintf(stderr, "usage: labboot host set NAME KEY=VALUE... (KEY= removes KEY)\n");
 		return -EINVAL;
 	}
-	h = config_host_by_name(c->cfg, a->pos[2]);
-	if (h && !h->runtime) {
-		fprintf(stderr, "labboot: host %s is in %s:%d: change it there\n", h->name, c->cfg->path, h->line);
-		return -EPERM;
-	}
-	if (!h || need_store(c) < 0 || host_settings_get(c->st, h->name, &old) < 0) {
-		fprintf(stderr, "labboot: no host %s (labboot host add creates one)\n", a->pos[2]);
-		return -ENOENT;
-	}
-	if ((r = host_settings_edit(old, a->pos + 3, (size_t)(a->n - 3), &settings)) < 0) {
-		fprintf(stderr, "labboot: malformed KEY=VALUE\n");
-		return r;
-	}
-	return change(c, h->name, settings, "changed");
+	if (need_store(c) < 0)
+		return -EIO;
+	return done(c, action_host_put(c->cfg, c->st, false, a->pos[2], NULL, NULL, a->pos + 3, (size_t)(a->n - 3),
+				       stderr), a->pos[2], "changed");
 }
 
 static int host_rm(struct ctx *c)
 {
-	const struct host *h = c->a->n == 3 ? config_host_by_name(c->cfg, c->a->pos[2]) : NULL;
-
 	if (c->a->n != 3) {
 		fprintf(stderr, "usage: labboot host rm NAME\n");
 		return -EINVAL;
 	}
-	if (h && !h->runtime) {
-		fprintf(stderr, "labboot: host %s is in %s:%d: remove it there\n", h->name, c->cfg->path, h->line);
-		return -EPERM;
-	}
-	return change(c, h ? h->name : c->a->pos[2], NULL, "removed");
+	if (need_store(c) < 0)
+		return -EIO;
+	return done(c, action_host_delete(c->cfg, c->st, c->a->pos[2], stderr), c->a->pos[2], "removed");
 }
 
 static int cmd_host(struct ctx *c)
@@ -273,23 +227,13 @@ static int cmd_discovered(struct ctx *c)
 	return r;
 }
 
-/* ---- next-boot -------------------------------------------------------- */
-
-static bool image_exists(const struct config *cfg, const char *ref)
-{
-	struct image_store s;
-	char name[IMAGE_NAME_MAX], version[IMAGE_VERSION_MAX];
-
-	return config_image_by_name(cfg, ref) ||
-	       (image_store_init(&s, cfg->images_root) == 0 && image_store_resolve(&s, ref, name, version) == 0);
-}
+/* ---- next-boot, wake ------------------------------------------------- */
 
 static int cmd_next_boot(struct ctx *c)
 {
 	struct args *a = c->a;
 	const struct host *h = a->n >= 2 ? config_host_by_name(c->cfg, a->pos[1]) : NULL;
 	char entry[STORE_ENTRY_MAX];
-	struct next_boot nb;
 	int r;
 
 	if (a->n < 2 || a->n > 3 || (a->n == 3 && a->clear)) {
@@ -297,99 +241,34 @@ static int cmd_next_boot(struct ctx *c)
 				"  ENTRY: local, netboot.xyz, an [entry] name, an image NAME[@VERSION]\n");
 		return -EINVAL;
 	}
-	if (!h) {
-		fprintf(stderr, "labboot: no host %s\n", a->pos[1]);
-		return -ENOENT;
-	}
 	if ((r = need_store(c)) < 0)
 		return r;
-	if (a->clear) {
-		r = store_next_boot_clear(c->st, h->name, NULL);
-		printf("%s: %s\n", h->name, r == 0 ? "next boot cleared" : "no next boot was set");
-		return r == -ENOENT ? 0 : r;
-	}
-	if (a->n == 2) {
+	if (h && a->n == 2 && !a->clear) {
 		r = store_next_boot_get(c->st, h->name, entry, sizeof(entry));
 		printf("%s: %s%s\n", h->name, r == 0 ? "next boot " : "no next boot set", r == 0 ? entry : "");
 		return r == -ENOENT ? 0 : r;
 	}
-	if (next_boot_parse(c->cfg, a->pos[2], &nb) < 0 || (nb.image[0] && !image_exists(c->cfg, nb.image))) {
-		fprintf(stderr, "labboot: %s is neither local, netboot.xyz, an [entry] nor an image (labboot image ls)\n",
-			a->pos[2]);
-		return -EINVAL;
-	}
-	if ((r = next_boot_format(&nb, entry, sizeof(entry))) < 0 || (r = store_next_boot_set(c->st, h->name, entry)) < 0)
-		return r;
-	printf("%s: next boot %s, once\n", h->name, entry);
-	return 0;
-}
-
-/* ---- wake ------------------------------------------------------------- */
-
-/* The configured interface whose subnet holds ip, or NULL. */
-static const char *iface_for(const struct config *cfg, struct in_addr ip, char *buf, size_t size)
-{
-	struct ifaddrs *ifa, *i;
-	const char *found = NULL;
-
-	if (!ip.s_addr || getifaddrs(&ifa) < 0)
-		return NULL;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
-			continue;
-		uint32_t a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
-		uint32_t m = ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr;
-		for (size_t k = 0; k < cfg->n_ifaces && !found; k++)
-			if (!strcmp(cfg->ifaces[k], i->ifa_name) && (a & m) == (ip.s_addr & m))
-				found = copy_string(buf, size, i->ifa_name) == 0 ? buf : NULL;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
-static int wake_mac(const struct config *cfg, const uint8_t mac[6], struct in_addr ip)
-{
-	char name[64], m[18];
-	const char *ifname = iface_for(cfg, ip, name, sizeof(name));
-	int sent = 0, r = 0;
-
-	for (size_t k = 0; k < cfg->n_ifaces; k++) {
-		if (ifname && strcmp(ifname, cfg->ifaces[k]) != 0)
-			continue;
-		if ((r = wol_send(cfg->ifaces[k], mac)) < 0) {
-			fprintf(stderr, "labboot: wake %s on %s: %s\n", format_mac(m, mac), cfg->ifaces[k], strerror(-r));
-			continue;
-		}
-		printf("magic packet for %s sent on %s\n", format_mac(m, mac), cfg->ifaces[k]);
-		sent++;
-	}
-	return sent ? 0 : r ? r : -ENODEV;
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&msg, &len);
+	if (!out)
+		return -ENOMEM;
+	r = action_next_boot(c->cfg, c->st, a->pos[1], a->clear ? NULL : a->pos[2], out);
+	fclose(out);
+	fputs(msg, r == 0 ? stdout : stderr);
+	free(msg);
+	if (r == 0 && a->clear)
+		printf("%s: no next boot set\n", a->pos[1]);
+	return r;
 }
 
 static int cmd_wake(struct ctx *c)
 {
-	const struct host *h = c->a->n == 2 ? config_host_by_name(c->cfg, c->a->pos[1]) : NULL;
-	uint8_t mac[6];
-	int r = 0;
-
 	if (c->a->n != 2) {
 		fprintf(stderr, "usage: labboot wake HOST|MAC\n");
 		return -EINVAL;
 	}
-	if (c->cfg->n_ifaces == 0) {
-		fprintf(stderr, "labboot: [server] interface is empty: no interface to wake machines on\n");
-		return -ENODEV;
-	}
-	if (!h) {
-		if (parse_mac(c->a->pos[1], mac) < 0) {
-			fprintf(stderr, "labboot: %s is neither a host nor a MAC\n", c->a->pos[1]);
-			return -ENOENT;
-		}
-		return wake_mac(c->cfg, mac, (struct in_addr){ 0 });
-	}
-	for (size_t i = 0; i < h->n_nics && r == 0; i++)
-		r = wake_mac(c->cfg, h->nics[i].mac, h->nics[i].ip);
-	return r;
+	return action_wake(c->cfg, c->a->pos[1], stdout);
 }
 
 /* ---- explain, reload ---------------------------------------------------- */
@@ -417,12 +296,14 @@ static int cmd_reload(struct ctx *c)
 
 	if (!out)
 		return -ENOMEM;
-	r = control_request(c->cfg->state_dir, "reload", out);
+	r = action_tell_daemon(c->cfg, "reload", out);
 	fclose(out);
 	if (r == 0)
 		printf("reloaded: %s", reply);
+	else if (r == 1)
+		fprintf(stderr, "labboot: no daemon runs here (%s)\n", c->cfg->state_dir);
 	else
-		fprintf(stderr, "labboot: reload %s:\n%s", r == -EPROTO ? "refused" : strerror(-r), reply ? reply : "");
+		fprintf(stderr, "labboot: reload refused:\n%s", reply ? reply : "");
 	free(reply);
 	return r;
 }

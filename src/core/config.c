@@ -118,6 +118,7 @@ static const struct key_spec http_keys[] = {
 	{ "port", V_PORT, CFG(http_port) },
 	{ "root", V_STR, CFG(http_root) },
 	{ "threads", V_U32, CFG(http_threads), 1, 64 },
+	{ "api-token", V_STR, CFG(http_api_token) },
 };
 static const struct key_spec boot_keys[] = {
 	{ "ipxe-dir", V_STR, CFG(ipxe_dir) },

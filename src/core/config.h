@@ -156,6 +156,7 @@ struct config {
 	uint32_t images_level;         /* compression level, 0: the compressor's default */
 	char *images_publish;          /* layers | merge | flatten: what a build publishes */
 	uint32_t http_threads;
+	char *http_api_token;          /* what changes need; NULL: STATE/api-token */
 
 	/* [boot] */
 	char *ipxe_dir;               /* where undionly.kpxe & co. are found */

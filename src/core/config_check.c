@@ -377,7 +377,8 @@ void config_free(struct config *cfg)
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args, &cfg->boot_root,
-			  &cfg->nfs_server, &cfg->nfs_exports, &cfg->nfs_ganesha_pid, &cfg->nfs_home, &cfg->nfs_clients };
+			  &cfg->nfs_server, &cfg->nfs_exports, &cfg->nfs_ganesha_pid, &cfg->nfs_home, &cfg->nfs_clients,
+			  &cfg->http_api_token };
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	free(cfg);

@@ -3,12 +3,43 @@
 #include "core/log.h"
 #include "core/util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static enum log_level max_level = LOG_LEVEL_INFO;
+
+/* The last lines at info and above, for the dashboard: a ring of
+ * fixed-size slots, so logging never allocates. */
+static struct {
+	pthread_mutex_t lock;
+	char lines[LOG_RECENT_MAX][LOG_RECENT_LINE];
+	uint64_t ts_ms[LOG_RECENT_MAX];
+	uint64_t next;                /* lines ever kept */
+} recent = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void keep_recent(const char *line, size_t len)
+{
+	pthread_mutex_lock(&recent.lock);
+	size_t slot = recent.next++ % LOG_RECENT_MAX;
+	snprintf(recent.lines[slot], LOG_RECENT_LINE, "%.*s", (int)len, line);
+	recent.ts_ms[slot] = now_realtime_ms();
+	pthread_mutex_unlock(&recent.lock);
+}
+
+size_t log_recent(log_recent_fn fn, void *userdata)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&recent.lock);
+	uint64_t first = recent.next > LOG_RECENT_MAX ? recent.next - LOG_RECENT_MAX : 0;
+	for (uint64_t i = first; i < recent.next; i++, n++)
+		fn(recent.ts_ms[i % LOG_RECENT_MAX], recent.lines[i % LOG_RECENT_MAX], userdata);
+	pthread_mutex_unlock(&recent.lock);
+	return n;
+}
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERR] = "error",
@@ -44,6 +75,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	if (level <= LOG_LEVEL_INFO)
+		keep_recent(line, (size_t)n);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

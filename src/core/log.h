@@ -13,6 +13,14 @@ enum log_level {
 };
 
 void log_set_level(enum log_level max_level);
+
+/* The most recent lines at info level and above ("LEVEL message"), oldest
+ * first, each with its time (unix ms). fn runs under a lock: no logging
+ * in it. Returns how many. */
+#define LOG_RECENT_MAX 200
+#define LOG_RECENT_LINE 256
+typedef void (*log_recent_fn)(uint64_t ts_ms, const char *line, void *userdata);
+size_t log_recent(log_recent_fn fn, void *userdata);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

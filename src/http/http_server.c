@@ -29,6 +29,7 @@
 
 struct http_server {
 	struct live_config *live;
+	char token[HTTP_TOKEN_LEN + 1];  /* STATE/api-token, unless [http] api-token */
 	struct store *st;
 	struct MHD_Daemon *daemon;
 	int root_fd;                  /* [http] root, -1 if missing */
@@ -350,15 +351,53 @@ static bool is_built_image(struct http_server *srv, const char *rest)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* A request's body, kept for the API (bounded); the rest are drained. */
+struct http_conn {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+static void keep_body(struct http_conn *conn, const char *url, const char *data, size_t size)
+{
+	char *grown;
+
+	if (strncmp(url, "/api/", 5) != 0 || conn->too_big)
+		return;
+	if (conn->len + size > HTTP_BODY_MAX || !(grown = realloc(conn->body, conn->len + size + 1))) {
+		conn->too_big = true;
+		return;
+	}
+	memcpy(grown + conn->len, data, size);
+	conn->len += size;
+	grown[conn->len] = '\0';
+	conn->body = grown;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_conn *conn = *con_cls;
+
+	if (conn) {
+		free(conn->body);
+		free(conn);
+		*con_cls = NULL;
+	}
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
-				const char *url, const char *method, bool head)
+				struct http_conn *conn, const char *url, const char *method, bool head)
 {
 	if (strcmp(url, "/boot.ipxe") == 0)
 		return serve_script(srv, cfg, c);
 	if (strcmp(url, "/booted") == 0)
 		return serve_booted(srv, cfg, c);
-	if (strncmp(url, "/api/", 5) == 0)
-		return http_api_serve(cfg, srv->st, c, url);
+	if (strncmp(url, "/api/", 5) == 0) {
+		struct api_request rq = { .cfg = cfg, .st = srv->st, .c = c, .url = url, .method = method,
+					  .body = conn->body ? conn->body : "", .body_len = conn->len,
+					  .token = cfg->http_api_token ? cfg->http_api_token : srv->token };
+		return conn->too_big ? send_error(c, MHD_HTTP_CONTENT_TOO_LARGE) : http_api_serve(&rq);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strncmp(url, "/ipxe/", 6) == 0)
@@ -372,26 +411,29 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
-	static int request_seen;
 	struct http_server *srv = cls;
+	struct http_conn *conn = *con_cls;
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	const struct config *cfg;
 	enum MHD_Result ret;
 
 	/* MHD closes the connection after a response queued before the whole
 	 * request was read; answer on the second call to keep it alive. */
-	if (!*con_cls) {
-		*con_cls = &request_seen;
+	if (!conn) {
+		if (!(*con_cls = calloc(1, sizeof(struct http_conn))))
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0; /* bodies are not used: drain them */
+		keep_body(conn, url, upload_data, *upload_size);
+		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0 &&
+	    (strncmp(url, "/api/", 5) != 0 || (strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0)))
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	cfg = live_config_get(srv->live);
-	ret = dispatch(srv, cfg, c, url, method, head);
+	ret = dispatch(srv, cfg, c, conn, url, method, head);
 	live_config_put(srv->live, cfg);
 	return ret;
 }
@@ -424,12 +466,15 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 			log_warn("http: image store %s cannot be created", cfg->images_root);
 		srv->images_fd = open_dir(cfg->images_root, "images");
 	}
+	if (!cfg->http_api_token && http_api_token_load(cfg->state_dir, srv->token) < 0)
+		log_warn("http: no API token in %s: changes through the API are refused", cfg->state_dir);
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
 				       cfg->http_port, NULL, NULL, on_request, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {
 		char ip[16];
