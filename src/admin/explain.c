@@ -90,6 +90,8 @@ static void print_option(FILE *out, uint8_t code, const uint8_t *v, size_t len)
 		break;
 	case DHCP_OPT_HOSTNAME: case DHCP_OPT_DOMAIN: case DHCP_OPT_VENDOR_CLASS: case DHCP_OPT_TFTP_SERVER:
 	case DHCP_OPT_BOOTFILE: case DHCP_OPT_MESSAGE:
+		if (len && v[len - 1] == '\0')
+			len--; /* the NUL some PXE ROMs need after the file name */
 		fprintf(out, "\"%s\"", log_escape(esc, sizeof(esc), v, len));
 		break;
 	default:
@@ -204,8 +206,13 @@ static int explain_script(const struct config *cfg, struct store *st, const uint
 	if (bs.root_fd >= 0)
 		close(bs.root_fd);
 	explain_decisions(cfg, bs.host, out);
-	if (bs.image_name[0])
-		fprintf(out, "    image %s\n", bs.image_name);
+	if (bs.image_name[0]) {
+		const struct image *img = config_image_by_name(cfg, bs.image_name);
+		fprintf(out, "    image %s", bs.image_name);
+		if (img && !img->built)
+			fprintf(out, " ([image \"%s\"] at %s:%d)", img->name, cfg->path, img->line);
+		fprintf(out, ", %s\n", bs.host && bs.host->image ? "the host's image" : "[boot] image (the default)");
+	}
 	if (bs.once)
 		fprintf(out, "    one-shot next boot %s (labboot next-boot %s --clear)\n", bs.entry, bs.host->name);
 	if (n < 0) {
