@@ -56,8 +56,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* Tells a running daemon; says what happened either way. */
-static int tell_daemon(const struct config *cfg, const char *cmd)
+/* Tells a running daemon; says what happened either way. A change is
+ * stored already, so no daemon is fine unless the command is for one. */
+static int tell_daemon(const struct config *cfg, const char *cmd, const char *ok_prefix, bool need_daemon)
 {
 	char *reply = NULL;
 	size_t len = 0;
@@ -69,13 +70,15 @@ static int tell_daemon(const struct config *cfg, const char *cmd)
 	r = action_tell_daemon(cfg, cmd, out);
 	fclose(out);
 	if (r == 0)
-		printf("applied by the running labboot: %s", reply);
+		printf("%s%s", ok_prefix, reply);
+	else if (r == 1 && need_daemon)
+		fprintf(stderr, "labboot: no daemon runs here (%s)\n", cfg->state_dir);
 	else if (r == 1)
 		printf("labboot is not running here: it applies when it starts\n");
 	else
 		fprintf(stderr, "labboot refused it:\n%s", reply);
 	free(reply);
-	return r == 1 ? 0 : r;
+	return r == 1 ? (need_daemon ? -ENOENT : 0) : r;
 }
 
 static int need_store(struct ctx *c)
@@ -120,7 +123,7 @@ static int done(struct ctx *c, int r, const char *name, const char *what)
 	if (r < 0)
 		return r;
 	printf("host %s %s\n", name, what);
-	return tell_daemon(c->cfg, "hosts");
+	return tell_daemon(c->cfg, "hosts", "applied by the running labboot: ", false);
 }
 
 static int host_add(struct ctx *c)
@@ -289,23 +292,7 @@ static int cmd_explain(struct ctx *c)
 
 static int cmd_reload(struct ctx *c)
 {
-	char *reply = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&reply, &len);
-	int r;
-
-	if (!out)
-		return -ENOMEM;
-	r = action_tell_daemon(c->cfg, "reload", out);
-	fclose(out);
-	if (r == 0)
-		printf("reloaded: %s", reply);
-	else if (r == 1)
-		fprintf(stderr, "labboot: no daemon runs here (%s)\n", c->cfg->state_dir);
-	else
-		fprintf(stderr, "labboot: reload refused:\n%s", reply ? reply : "");
-	free(reply);
-	return r;
+	return tell_daemon(c->cfg, "reload", "reloaded: ", true);
 }
 
 static const struct {
