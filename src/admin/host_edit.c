@@ -60,13 +60,13 @@ static int copy_kept(FILE *f, const char *settings, char (*dropped)[32], size_t 
 	for (const char *p = settings; *p;) {
 		size_t len = strcspn(p, "\n");
 		struct kv *kv = malloc(sizeof(*kv));
-		bool keep = true;
+		bool keep;
 		if (!kv)
 			return -ENOMEM;
-		if (len && split_kv(p, len, kv) == 0)
-			for (size_t i = 0; i < n_dropped && keep; i++)
-				keep = strcmp(kv->key, dropped[i]) != 0;
-		if (len && keep)
+		keep = len && split_kv(p, len, kv) == 0; /* what we did not write goes */
+		for (size_t i = 0; i < n_dropped && keep; i++)
+			keep = strcmp(kv->key, dropped[i]) != 0;
+		if (keep)
 			fprintf(f, "%.*s\n", (int)len, p);
 		free(kv);
 		p += len + (p[len] == '\n');
@@ -194,6 +194,12 @@ int host_change(const char *path, const char *text, struct store *st, const char
 						      .errors = errors }, &cfg);
 	if (r < 0)
 		return -EINVAL;
+	if (settings && !config_host_by_name(cfg, name)) { /* no key left: no section */
+		fprintf(errors, "host %s would have no settings (it needs a mac)\n", name);
+		r = -EINVAL;
+	}
 	config_free(cfg);
+	if (r < 0)
+		return r;
 	return settings ? store_host_put(st, name, settings) : store_host_delete(st, name);
 }
