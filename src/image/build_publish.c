@@ -63,6 +63,36 @@ static int link_into(const char *src, const char *dir, const char *rel)
 	return link(src, dst) < 0 ? -errno : 0;
 }
 
+/* The initrd, padded with zeros to a multiple of 4 bytes when it is not:
+ * the kernel finds a cpio archive that follows (labboot.cpio) only at a
+ * 4-byte boundary, and the EFI stub loads initrd= files back to back
+ * (iPXE's BIOS loader aligns them itself). Zeros between archives are
+ * skipped. An aligned one is hard-linked as it is. */
+static int place_initrd(const char *src, const char *dir)
+{
+	static const char zeros[4];
+	char dst[PATH_MAX], buf[1 << 16];
+	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+	struct stat st;
+	ssize_t n;
+
+	if (in < 0 || fstat(in, &st) < 0)
+		return -errno;
+	if (st.st_size % 4 == 0)
+		return link_into(src, dir, "initrd.img");
+	if (pathf(dst, sizeof(dst), "%s/initrd.img", dir) < 0)
+		return -ENAMETOOLONG;
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -EIO;
+	if (n < 0)
+		return -errno;
+	n = 4 - st.st_size % 4;
+	return write(out, zeros, (size_t)n) == n ? 0 : -EIO;
+}
+
 static int copy_recipe(struct build *b)
 {
 	char dst[PATH_MAX], buf[65536];
@@ -185,7 +215,7 @@ static int assemble(struct build *b, const char *version)
 	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.kernel) < 0 ||
 	    (r = link_into(src, b->tmp_version, "vmlinuz")) < 0)
 		return r;
-	if ((r = link_into(b->initrd, b->tmp_version, "initrd.img")) < 0)
+	if ((r = place_initrd(b->initrd, b->tmp_version)) < 0)
 		return r;
 	if (b->layout.casper_uuid[0]) {
 		char d[PATH_MAX];
