@@ -342,3 +342,25 @@ int metrics_render(const struct metrics_snapshot *s, struct textbuf *o)
 	render_gauges(o, s);
 	return o->overflow ? -ENOBUFS : 0;
 }
+
+int metrics_text(struct metrics *m, char **ret_text, size_t *ret_len)
+{
+	_cleanup_free_ struct metrics_snapshot *s = malloc(sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	metrics_snapshot(m, s);
+	for (size_t size = METRICS_TEXT_MIN; size <= METRICS_TEXT_MAX; size *= 2) {
+		char *buf = malloc(size);
+		struct textbuf o = { buf, size, 0, false };
+		if (!buf)
+			return -ENOMEM;
+		if (metrics_render(s, &o) == 0) {
+			*ret_text = buf;
+			*ret_len = o.len;
+			return 0;
+		}
+		free(buf);
+	}
+	return -ENOBUFS;
+}

@@ -128,5 +128,9 @@ uint64_t metrics_bucket_ms(unsigned i);
 
 /* Writes the exposition text; 0, or -ENOBUFS when o is too small. */
 int metrics_render(const struct metrics_snapshot *s, struct textbuf *o);
+/* A snapshot of m rendered into a new buffer (free it); -ENOMEM, -ENOBUFS. */
+#define METRICS_TEXT_MIN (32 * 1024)
+#define METRICS_TEXT_MAX (1024 * 1024)
+int metrics_text(struct metrics *m, char **ret_text, size_t *ret_len);
 /* A label value escaped as the format asks (\\, \", \n); -ENOBUFS. */
 int metrics_escape_label(const char *value, char *buf, size_t size);
