@@ -16,7 +16,7 @@ _Static_assert(METRIC_LEASE_STATES == LEASE_DECLINED + 1, "a gauge per lease sta
 
 struct metric_label {
 	const char *name;               /* NULL: the family has no such label */
-	const char *const *values;
+	const char *const *values;      /* indexed by the label's enum; NULL: a value never counted */
 	unsigned n;
 };
 
@@ -25,8 +25,12 @@ struct metric_family {
 	struct metric_label a, b;       /* b varies fastest in the flat index */
 };
 
-static const char *const dhcp_types[METRIC_DHCP_TYPES] = {
-	"other", "discover", "offer", "request", "decline", "ack", "nak", "release", "inform",
+/* by DHCP message type (RFC 2132 9.6): what clients send, what we send */
+static const char *const dhcp_request_types[METRIC_DHCP_TYPES] = {
+	"other", "discover", NULL, "request", "decline", NULL, NULL, "release", "inform",
+};
+static const char *const dhcp_reply_types[METRIC_DHCP_TYPES] = {
+	NULL, NULL, "offer", NULL, NULL, "ack", "nak", NULL, NULL,
 };
 static const char *const dhcp_drops[METRIC_DHCP_DROP_COUNT_] = {
 	[METRIC_DHCP_DROP_MALFORMED] = "malformed", [METRIC_DHCP_DROP_INVALID] = "invalid",
@@ -34,9 +38,9 @@ static const char *const dhcp_drops[METRIC_DHCP_DROP_COUNT_] = {
 static const char *const dhcp_reply_errors[METRIC_DHCP_ERR_COUNT_] = {
 	[METRIC_DHCP_ERR_SEND] = "send", [METRIC_DHCP_ERR_STORE] = "store",
 };
+/* by TFTP error code (RFC 1350 5): those a read-only server refuses with */
 static const char *const tftp_codes[METRIC_TFTP_CODES] = {
-	"undefined", "not_found", "access_violation", "disk_full", "illegal_operation",
-	"unknown_tid", "file_exists", "no_such_user", "option_negotiation",
+	"undefined", "not_found", "access_violation", NULL, "illegal_operation",
 };
 static const char *const http_classes[METRIC_HTTP_CLASS_COUNT_] = {
 	[METRIC_HTTP_SCRIPT] = "script", [METRIC_HTTP_BOOTED] = "booted", [METRIC_HTTP_API] = "api",
@@ -68,9 +72,9 @@ static const char *const lease_states[METRIC_LEASE_STATES] = {
 
 static const struct metric_family counters[METRIC_COUNTER_COUNT_] = {
 	[METRIC_DHCP_RECEIVED] = { "labboot_dhcp_received_total", "DHCP requests received, by message type",
-				   LABEL("type", dhcp_types) },
+				   LABEL("type", dhcp_request_types) },
 	[METRIC_DHCP_SENT] = { "labboot_dhcp_sent_total", "DHCP replies sent, by message type (NAKs are type nak)",
-			       LABEL("type", dhcp_types) },
+			       LABEL("type", dhcp_reply_types) },
 	[METRIC_DHCP_DROPPED] = { "labboot_dhcp_dropped_total",
 				  "DHCP datagrams dropped: malformed, or requests that make no sense",
 				  LABEL("reason", dhcp_drops) },
@@ -252,19 +256,23 @@ static void header(struct textbuf *o, const char *name, const char *help, const 
 }
 
 /* The label set of flat index i: {a="x",b="y"} with room for one more
- * label (le) at the end when open is set. Empty for no labels. */
-static void labels(char *buf, size_t size, const struct metric_family *f, unsigned i, bool open)
+ * label (le) at the end when open is set. Empty for no labels; false for
+ * a value that is never counted. */
+static bool labels(char *buf, size_t size, const struct metric_family *f, unsigned i, bool open)
 {
 	unsigned nb = f->b.name ? f->b.n : 1;
 	struct textbuf o = { buf, size, 0, false };
 
 	buf[0] = '\0';
+	if ((f->a.name && !f->a.values[i / nb]) || (f->b.name && !f->b.values[i % nb]))
+		return false;
 	if (f->a.name)
 		textbuf_printf(&o, "%s=\"%s\"", f->a.name, f->a.values[i / nb]);
 	if (f->b.name)
 		textbuf_printf(&o, ",%s=\"%s\"", f->b.name, f->b.values[i % nb]);
 	if (o.len && open)
 		textbuf_printf(&o, ",");
+	return true;
 }
 
 static void render_counter(struct textbuf *o, const struct metric_family *f, const uint64_t *v)
@@ -273,7 +281,8 @@ static void render_counter(struct textbuf *o, const struct metric_family *f, con
 
 	header(o, f->name, f->help, "counter");
 	for (unsigned i = 0; i < family_size(f); i++) {
-		labels(set, sizeof(set), f, i, false);
+		if (!labels(set, sizeof(set), f, i, false))
+			continue;
 		textbuf_printf(o, "%s%s%s%s %" PRIu64 "\n", f->name, set[0] ? "{" : "", set, set[0] ? "}" : "", v[i]);
 	}
 }
@@ -286,7 +295,8 @@ static void render_histogram(struct textbuf *o, const struct metric_family *f, c
 	header(o, f->name, f->help, "histogram");
 	for (unsigned s = 0; s < family_size(f); s++) {
 		uint64_t cum = 0;
-		labels(set, sizeof(set), f, s, true);
+		if (!labels(set, sizeof(set), f, s, true))
+			continue;
 		for (unsigned b = 0; b < METRIC_BUCKETS; b++) {
 			cum += bucket[s][b];
 			textbuf_printf(o, "%s_bucket{%sle=\"%g\"} %" PRIu64 "\n", f->name, set,

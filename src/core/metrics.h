@@ -18,8 +18,8 @@
 
 /* Counter families; the comment names the label(s) and their enum. */
 enum metric_counter {
-	METRIC_DHCP_RECEIVED,           /* type: DHCP message type 1..8, 0 other */
-	METRIC_DHCP_SENT,               /* type */
+	METRIC_DHCP_RECEIVED,           /* type: DISCOVER, REQUEST, DECLINE, RELEASE, INFORM, 0 other */
+	METRIC_DHCP_SENT,               /* type: OFFER, ACK, NAK */
 	METRIC_DHCP_DROPPED,            /* reason: metric_dhcp_drop */
 	METRIC_DHCP_REPLY_ERRORS,       /* reason: metric_dhcp_reply_error */
 	METRIC_TFTP_STARTED,
@@ -28,7 +28,7 @@ enum metric_counter {
 	METRIC_TFTP_SIZE_QUERIES,
 	METRIC_TFTP_TIMEOUTS,
 	METRIC_TFTP_SENT_BYTES,
-	METRIC_TFTP_REFUSED,            /* code: TFTP error code 0..8 */
+	METRIC_TFTP_REFUSED,            /* code: TFTP error code 0..4 */
 	METRIC_HTTP_REQUESTS,           /* class: metric_http_class, code: status / 100 - 1 */
 	METRIC_HTTP_SENT_BYTES,         /* class */
 	METRIC_HTTP_INCOMPLETE,         /* reason: MHD termination code - 1 */
@@ -37,8 +37,8 @@ enum metric_counter {
 	METRIC_COUNTER_COUNT_,
 };
 
-#define METRIC_DHCP_TYPES 9             /* "other", DISCOVER .. INFORM */
-#define METRIC_TFTP_CODES 9             /* RFC 1350 and RFC 2347 error codes */
+#define METRIC_DHCP_TYPES 9             /* by type number: 0 (other), DISCOVER .. INFORM */
+#define METRIC_TFTP_CODES 5             /* by code: up to illegal operation */
 #define METRIC_HTTP_CODES 5             /* 1xx .. 5xx */
 #define METRIC_HTTP_INCOMPLETE_REASONS 5
 #define METRIC_LABELS_MAX 45            /* the largest family: HTTP class x code */
@@ -90,7 +90,8 @@ int metrics_new(struct metrics **ret);
 void metrics_free(struct metrics *m);
 
 /* label is the flat index in the family (METRIC_LABELS_MAX at most); an
- * index out of the family's range is not counted. */
+ * index out of the family's range is not counted, one the family does not
+ * name (a DHCP type we never send) is counted but not shown. */
 void metrics_add(struct metrics *m, enum metric_counter c, unsigned label, uint64_t n);
 static inline void metrics_count(struct metrics *m, enum metric_counter c, unsigned label)
 {

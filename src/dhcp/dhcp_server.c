@@ -240,9 +240,15 @@ struct pending {
 	int fd;
 };
 
-static unsigned type_label(uint8_t type)
+/* A request's type for the metrics: what clients send, else "other". */
+static unsigned request_type_label(uint8_t type)
 {
-	return type < METRIC_DHCP_TYPES ? type : 0;
+	switch (type) {
+	case DHCP_DISCOVER: case DHCP_REQUEST: case DHCP_DECLINE: case DHCP_RELEASE: case DHCP_INFORM:
+		return type;
+	default:
+		return 0;
+	}
 }
 
 /* Reads one datagram and runs the policy on it. Returns 1 if a reply or
@@ -279,7 +285,7 @@ static int receive_one(struct dhcp_iface *ifc, int fd, struct dhcp_reply *out, s
 				ifc->name, n, format_ipv4(src, from.sin_addr), srv->n_bad);
 		return 0;
 	}
-	metrics_count(srv->metrics, METRIC_DHCP_RECEIVED, type_label(srv->msg.type));
+	metrics_count(srv->metrics, METRIC_DHCP_RECEIVED, request_type_label(srv->msg.type));
 	r = dhcp_policy_handle(srv->policy, &rx, out);
 	if (r < 0) {
 		metrics_count(srv->metrics, METRIC_DHCP_DROPPED, METRIC_DHCP_DROP_INVALID);
@@ -413,7 +419,7 @@ static void on_readable(int fd, uint32_t events, void *userdata)
 				log_warn("dhcp %s: send %s failed: %s", ifc->name, dhcp_msg_type_name(out->type), strerror(-r));
 				metrics_count(srv->metrics, METRIC_DHCP_REPLY_ERRORS, METRIC_DHCP_ERR_SEND);
 			} else {
-				metrics_count(srv->metrics, METRIC_DHCP_SENT, type_label(out->type));
+				metrics_count(srv->metrics, METRIC_DHCP_SENT, out->type);
 			}
 		}
 		run_hook(srv, out);

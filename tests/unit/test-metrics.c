@@ -53,6 +53,9 @@ static void counters_by_label(void **state)
 	assert_line(text, "labboot_dhcp_received_total{type=\"discover\"} 2");
 	assert_line(text, "labboot_dhcp_received_total{type=\"other\"} 0");
 	assert_line(text, "labboot_dhcp_sent_total{type=\"nak\"} 1");
+	assert_null(strstr(text, "labboot_dhcp_received_total{type=\"offer\"}")); /* never received */
+	assert_null(strstr(text, "labboot_dhcp_sent_total{type=\"discover\"}"));  /* never sent */
+	assert_null(strstr(text, "code=\"disk_full\""));                          /* never refused with */
 	assert_line(text, "labboot_tftp_sent_bytes_total 70000");
 	assert_line(text, "labboot_tftp_transfers_started_total 0");
 	assert_line(text, "labboot_dns_queries_total{outcome=\"nxdomain\"} 1");
