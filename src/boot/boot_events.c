@@ -3,13 +3,16 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int append(const struct boot_event *ev, void *userdata)
 {
 	struct boot_events *e = userdata;
 
-	if (e->n >= BOOT_EVENTS_MAX)
-		return -E2BIG;
+	if (e->n == BOOT_EVENTS_MAX) { /* the last boot is among the newest: drop the oldest half */
+		memmove(e->ev, e->ev + BOOT_EVENTS_MAX / 2, (BOOT_EVENTS_MAX / 2) * sizeof(*e->ev));
+		e->n = BOOT_EVENTS_MAX / 2;
+	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 64;
 		struct boot_event *grown = realloc(e->ev, cap * sizeof(*grown));
