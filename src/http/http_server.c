@@ -1,8 +1,9 @@
 /* HTTP server on libmicrohttpd's own threads, so large downloads never
  * stall the DHCP/TFTP loop: static files (sendfile, Range, conditional
  * GET), Debian's iPXE binaries, per-host iPXE scripts, the "booted"
- * callback, a small JSON API and /metrics. The configuration is read-only and the
- * store is thread-safe, so handlers need no locking of their own. */
+ * callback, a small JSON API and /metrics. The configuration is read-only,
+ * the store is thread-safe and the metrics atomic, so handlers need no
+ * locking of their own. */
 #include "http/http_server.h"
 #include "http/http_api.h"
 #include "http/http_parse.h"
