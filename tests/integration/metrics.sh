@@ -187,6 +187,6 @@ if grep -Eio '([0-9a-f]{2}:){5}[0-9a-f]{2}|198\.1[89]\.[0-9]+\.[0-9]+' <<<"$m7";
 fi
 t_ok "no MAC or address in any label"
 promcheck "$m7" "last"
-echo "--- /metrics (excerpt)"
-grep -E '^labboot_(dhcp_(received|sent)_total\{type="(discover|ack)"\}|dhcp_pool|dhcp_leases\{state="bound"|tftp_(transfers|sent)|http_requests_total\{class="kernel",code="2xx"|dns_queries_total\{outcome="(local|nxdomain|forwarded|cached)"|boot_duration_seconds_(bucket\{le="(10|\+Inf)"|count)|build_info)' <<<"$m7"
+echo "--- the last scrape"
+echo "$m7"
 echo "all metrics checks passed"
