@@ -1,6 +1,7 @@
 /* labboot: one binary, subcommands. The daemon (serve) wires the servers to
  * one event loop; the other subcommands read the configuration and state. */
 #include "admin/admin_cli.h"
+#include "boot/boot_events.h"
 #include "boot/timeline.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -126,28 +127,6 @@ static int cmd_exports(const struct config *cfg)
 	return 0;
 }
 
-/* One machine's events, gathered for boot_timeline_find(). */
-struct event_list {
-	struct boot_event *ev;
-	size_t n, cap;
-};
-
-static int collect_event(const struct boot_event *ev, void *userdata)
-{
-	struct event_list *l = userdata;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct boot_event *grown = realloc(l->ev, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		l->ev = grown;
-		l->cap = cap;
-	}
-	l->ev[l->n++] = *ev;
-	return 0;
-}
-
 static void print_phases(const struct boot_timeline *tl)
 {
 	const char *sep = "    ";
@@ -171,14 +150,14 @@ static void print_phases(const struct boot_timeline *tl)
 
 static void print_host_boot(struct store *st, const uint8_t mac[6])
 {
-	struct event_list l = { 0 };
+	struct boot_events l = { 0 };
 	struct boot_timeline tl;
 
-	store_event_foreach(st, mac, 0, collect_event, &l);
+	(void)boot_events_load(st, mac, 0, &l);
 	boot_timeline_find(l.ev, l.n, &tl);
 	if (tl.n == 0) {
 		printf("    never booted\n");
-		free(l.ev);
+		boot_events_free(&l);
 		return;
 	}
 	if (tl.up && tl.total_ms >= 0)
@@ -191,7 +170,7 @@ static void print_host_boot(struct store *st, const uint8_t mac[6])
 	for (size_t i = tl.first; i < l.n; i++)
 		printf("    +%6.2fs  %-14s %s\n", (double)(l.ev[i].ts_ms - tl.start_ms) / 1000.0, l.ev[i].kind,
 		       l.ev[i].detail);
-	free(l.ev);
+	boot_events_free(&l);
 }
 
 static int cmd_hosts(const struct config *cfg)

@@ -103,6 +103,7 @@ void boot_timeline_find(const struct boot_event *ev, size_t n, struct boot_timel
 	find_start(ev, n, tl);
 	for (size_t i = tl->first; i < n; i++) {
 		const struct boot_event *e = &ev[i];
+		tl->n_booted += strcmp(e->kind, "booted") == 0;
 		if (!m.ipxe && is_dhcp(e) && strstr(e->detail, " ipxe"))
 			m.ipxe = e->ts_ms;
 		else if (m.ipxe && !m.kernel && strcmp(e->kind, "kernel") == 0)

@@ -31,6 +31,7 @@ struct boot_timeline {
 	size_t first, n;              /* this boot's events: ev[first .. first+n) */
 	uint64_t start_ms, last_ms;   /* its first and last event */
 	bool up;                      /* it called back */
+	unsigned n_booted;            /* callbacks in it: a retried one comes twice */
 	int64_t phase_ms[BOOT_PHASE_COUNT_]; /* -1: not known */
 	int64_t total_ms;             /* first DISCOVER to multi-user.target, -1 if not up */
 	uint64_t root_bytes;          /* root image bytes served over HTTP */

@@ -7,6 +7,7 @@
 #include "core/live_config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/privs.h"
 #include "core/util.h"
 #include "daemon/control.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct live_config live;
 	struct loop *loop;
 	struct store *st;
+	struct metrics *metrics;
 	struct dhcp_server *dhcp;
 	struct tftp_server *tftp;
 	struct http_server *http;
@@ -51,15 +53,15 @@ static int start_servers(struct daemon *d)
 	const struct config *cfg = d->live.cur;
 	int r;
 
-	if (cfg->dns_enable && (r = dns_server_new(cfg, d->loop, d->st, &d->dns)) < 0)
+	if (cfg->dns_enable && (r = dns_server_new(cfg, d->loop, d->st, d->metrics, &d->dns)) < 0)
 		return r;
-	if (cfg->tftp_enable && (r = tftp_server_new(cfg, d->loop, d->st, &d->tftp)) < 0)
+	if (cfg->tftp_enable && (r = tftp_server_new(cfg, d->loop, d->st, d->metrics, &d->tftp)) < 0)
 		return r;
-	if (cfg->http_enable && (r = http_server_new(&d->live, d->loop, d->st, &d->http)) < 0)
+	if (cfg->http_enable && (r = http_server_new(&d->live, d->loop, d->st, d->metrics, &d->http)) < 0)
 		return r;
 	if (cfg->dhcp_mode == DHCP_MODE_OFF)
 		return 0;
-	if ((r = dhcp_server_new(cfg, d->loop, d->st, &d->dhcp)) < 0)
+	if ((r = dhcp_server_new(cfg, d->loop, d->st, d->metrics, &d->dhcp)) < 0)
 		return r;
 	if (d->dns)
 		dhcp_server_set_lease_hook(d->dhcp, dns_lease_hook, d->dns);
@@ -149,6 +151,7 @@ static void stop(struct daemon *d)
 	tftp_server_free(d->tftp);
 	dns_server_free(d->dns);
 	store_close(d->st);
+	metrics_free(d->metrics);
 	loop_free(d->loop);
 	live_config_destroy(&d->live);
 }
@@ -159,7 +162,8 @@ int daemon_serve(struct config *cfg)
 	int r;
 
 	live_config_init(&d.live, cfg);
-	if ((r = loop_new(&d.loop)) < 0 || (r = store_open(cfg->state_dir, &d.st)) < 0)
+	if ((r = loop_new(&d.loop)) < 0 || (r = store_open(cfg->state_dir, &d.st)) < 0 ||
+	    (r = metrics_new(&d.metrics)) < 0)
 		goto out;
 	if ((r = start_servers(&d)) < 0)
 		goto out;

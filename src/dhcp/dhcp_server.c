@@ -5,6 +5,7 @@
 #include "dhcp/dhcp_policy.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -26,6 +27,7 @@
 #define DHCP_EXPIRY_SCAN_MS 15000
 #define DHCP_RECENT_NETBOOT 256       /* machines remembered as booting now */
 #define DHCP_RECENT_NETBOOT_S 120
+#define DHCP_USAGE_MS 1000            /* pool gauges recounted at most this often */
 
 struct dhcp_iface {
 	struct dhcp_server *srv;
@@ -45,6 +47,10 @@ struct dhcp_server {
 	struct dhcp_iface ifaces[CONFIG_MAX_IFACES];
 	size_t n_ifaces;
 	struct loop_timer *expiry_timer;
+	struct metrics *metrics;
+	struct loop_timer *usage_timer;   /* a recount of the pool gauges is due */
+	bool usage_due;
+	uint64_t usage_at_ms;             /* the last recount */
 	dhcp_lease_hook hook;
 	void *hook_userdata;
 	struct dhcp_msg msg;              /* scratch, large: not on the stack */
@@ -234,6 +240,17 @@ struct pending {
 	int fd;
 };
 
+/* A request's type for the metrics: what clients send, else "other". */
+static unsigned request_type_label(uint8_t type)
+{
+	switch (type) {
+	case DHCP_DISCOVER: case DHCP_REQUEST: case DHCP_DECLINE: case DHCP_RELEASE: case DHCP_INFORM:
+		return type;
+	default:
+		return 0;
+	}
+}
+
 /* Reads one datagram and runs the policy on it. Returns 1 if a reply or
  * state change is pending in *out, 0 if nothing, -EAGAIN when drained. */
 static int receive_one(struct dhcp_iface *ifc, int fd, struct dhcp_reply *out, struct pending *pend)
@@ -263,13 +280,17 @@ static int receive_one(struct dhcp_iface *ifc, int fd, struct dhcp_reply *out, s
 	if ((r = dhcp_msg_parse(buf, (size_t)n, &srv->msg)) < 0 || srv->msg.op != DHCP_OP_REQUEST) {
 		char src[16];
 		srv->n_bad++;
+		metrics_count(srv->metrics, METRIC_DHCP_DROPPED, METRIC_DHCP_DROP_MALFORMED);
 		log_ratelimited(&srv->rl_bad, LOG_LEVEL_WARN, "dhcp %s: dropped malformed datagram (%zd bytes) from %s (%lu so far)",
 				ifc->name, n, format_ipv4(src, from.sin_addr), srv->n_bad);
 		return 0;
 	}
+	metrics_count(srv->metrics, METRIC_DHCP_RECEIVED, request_type_label(srv->msg.type));
 	r = dhcp_policy_handle(srv->policy, &rx, out);
-	if (r < 0)
+	if (r < 0) {
+		metrics_count(srv->metrics, METRIC_DHCP_DROPPED, METRIC_DHCP_DROP_INVALID);
 		return 0;
+	}
 	log_exchange(ifc, &srv->msg, out);
 	record_event(srv, &srv->msg, out);
 	memcpy(pend->chaddr, srv->msg.chaddr, 6);
@@ -283,6 +304,68 @@ static void run_hook(struct dhcp_server *srv, const struct dhcp_reply *out)
 	if (srv->hook && out->event != DHCP_LEASE_EVENT_NONE)
 		srv->hook(srv->hook_userdata, out->lease.hostname, out->lease.ip,
 			  out->event == DHCP_LEASE_EVENT_BOUND);
+}
+
+/* ---- pool gauges -------------------------------------------------------- */
+
+struct usage_scan {
+	const struct config *cfg;
+	uint64_t now;
+	struct metrics_pool pools[CONFIG_MAX_POOLS];
+	uint64_t by_state[METRIC_LEASE_STATES];
+};
+
+static void count_lease(struct lease *l, void *userdata)
+{
+	struct usage_scan *u = userdata;
+	const struct pool *pool;
+
+	if ((unsigned)l->state < METRIC_LEASE_STATES)
+		u->by_state[l->state]++;
+	if ((l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && l->expires > u->now &&
+	    (pool = config_pool_by_addr(u->cfg, l->ip)))
+		u->pools[pool - u->cfg->pools].in_use++;
+}
+
+/* Counted here, on the loop thread that owns the lease table, and handed
+ * to the metrics whole: a scrape never touches the table. */
+static void publish_usage(struct dhcp_server *srv)
+{
+	struct usage_scan u = { .cfg = srv->cfg, .now = now_realtime_ms() / 1000 };
+
+	if (!srv->metrics)
+		return;
+	for (size_t i = 0; i < srv->cfg->n_pools; i++) {
+		const struct pool *p = &srv->cfg->pools[i];
+		(void)copy_string(u.pools[i].name, sizeof(u.pools[i].name), p->name);
+		u.pools[i].size = (uint64_t)ntohl(p->end.s_addr) - ntohl(p->start.s_addr) + 1;
+	}
+	lease_table_foreach(srv->leases, count_lease, &u);
+	metrics_set_dhcp(srv->metrics, u.pools, srv->cfg->n_pools, u.by_state);
+	srv->usage_at_ms = now_monotonic_ms();
+}
+
+/* A recount costs a walk of the table: at most one per DHCP_USAGE_MS,
+ * however many requests come. */
+static void usage_changed(struct dhcp_server *srv)
+{
+	uint64_t now = now_monotonic_ms();
+
+	if (!srv->metrics || srv->usage_due)
+		return;
+	if (now - srv->usage_at_ms >= DHCP_USAGE_MS) {
+		publish_usage(srv);
+		return;
+	}
+	srv->usage_due = loop_timer_arm(srv->usage_timer, srv->usage_at_ms + DHCP_USAGE_MS - now) == 0;
+}
+
+static void on_usage_timer(struct loop_timer *t, void *userdata)
+{
+	struct dhcp_server *srv = userdata;
+
+	srv->usage_due = false;
+	publish_usage(srv);
 }
 
 /* Persist every lease change of the batch in one transaction (one fsync);
@@ -326,15 +409,23 @@ static void on_readable(int fd, uint32_t events, void *userdata)
 		log_err("dhcp: could not store %zu lease changes: replies withheld", n);
 	for (size_t i = 0; i < n; i++) {
 		struct dhcp_reply *out = &srv->batch[i];
-		if (out->persist && !committed)
+		if (out->persist && !committed) {
+			metrics_count(srv->metrics, METRIC_DHCP_REPLY_ERRORS, METRIC_DHCP_ERR_STORE);
 			continue;
+		}
 		if (out->dest != DHCP_DEST_NONE) {
 			int r = send_reply(ifc, pend[i].fd, out, pend[i].chaddr, pend[i].server_id);
-			if (r < 0)
+			if (r < 0) {
 				log_warn("dhcp %s: send %s failed: %s", ifc->name, dhcp_msg_type_name(out->type), strerror(-r));
+				metrics_count(srv->metrics, METRIC_DHCP_REPLY_ERRORS, METRIC_DHCP_ERR_SEND);
+			} else {
+				metrics_count(srv->metrics, METRIC_DHCP_SENT, out->type);
+			}
 		}
 		run_hook(srv, out);
 	}
+	if (n)
+		usage_changed(srv);
 }
 
 /* ---- lease lifecycle ---------------------------------------------------- */
@@ -370,6 +461,7 @@ static void on_expiry_timer(struct loop_timer *t, void *userdata)
 	lease_table_foreach(srv->leases, expire_one, &scan);
 	for (size_t i = 0; i < scan.n_drop; i++)
 		lease_table_remove(srv->leases, scan.drop[i]);
+	usage_changed(srv);
 	loop_timer_arm(t, DHCP_EXPIRY_SCAN_MS);
 }
 
@@ -470,7 +562,8 @@ static int iface_open(struct dhcp_server *srv, struct dhcp_iface *ifc, const cha
 	return 0;
 }
 
-int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct dhcp_server **ret)
+int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
+		    struct dhcp_server **ret)
 {
 	struct dhcp_server *srv = calloc(1, sizeof(*srv));
 	int r;
@@ -480,6 +573,7 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->cfg = cfg;
 	srv->loop = loop;
 	srv->st = st;
+	srv->metrics = metrics;
 	srv->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_silent = (struct ratelimit)RATELIMIT_INIT(10000, 50);
 	if ((r = lease_table_new(&srv->leases)) < 0 || (r = dhcp_policy_new(cfg, srv->leases, &srv->policy)) < 0)
@@ -494,6 +588,9 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	if ((r = loop_timer_new(loop, on_expiry_timer, srv, &srv->expiry_timer)) < 0)
 		goto fail;
 	loop_timer_arm(srv->expiry_timer, DHCP_EXPIRY_SCAN_MS);
+	if ((r = loop_timer_new(loop, on_usage_timer, srv, &srv->usage_timer)) < 0)
+		goto fail;
+	publish_usage(srv);
 	log_info("dhcp: %s on %zu interface(s), %zu leases loaded", dhcp_mode_name(cfg->dhcp_mode),
 		 srv->n_ifaces, lease_table_count(srv->leases));
 	*ret = srv;
@@ -521,6 +618,7 @@ int dhcp_server_reconfigure(struct dhcp_server *srv, const struct config *cfg)
 	dhcp_policy_free(srv->policy);
 	srv->policy = policy;
 	srv->cfg = cfg;
+	publish_usage(srv); /* the pools may have changed */
 	return 0;
 }
 
@@ -547,6 +645,7 @@ void dhcp_server_free(struct dhcp_server *srv)
 		}
 	}
 	loop_timer_free(srv->expiry_timer);
+	loop_timer_free(srv->usage_timer);
 	dhcp_policy_free(srv->policy);
 	lease_table_free(srv->leases);
 	free(srv);

@@ -8,12 +8,14 @@
 struct config;
 struct loop;
 struct store;
+struct metrics;
 struct dhcp_server;
 
 /* Told about every lease with a hostname that starts (bound) or ends. */
 typedef void (*dhcp_lease_hook)(void *userdata, const char *hostname, struct in_addr ip, bool bound);
 
-int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *st,
+/* metrics may be NULL. */
+int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
 		    struct dhcp_server **ret);
 void dhcp_server_set_lease_hook(struct dhcp_server *srv, dhcp_lease_hook fn, void *userdata);
 void dhcp_server_free(struct dhcp_server *srv);

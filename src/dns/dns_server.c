@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_forward.h"
@@ -40,10 +41,6 @@ struct tcp_conn {
 	struct loop_timer *idle;
 };
 
-struct dns_stats {
-	unsigned long queries, local, cached, forwarded, refused, formerr, dropped, servfail, busy;
-};
-
 struct dns_server {
 	const struct config *cfg;
 	struct loop *loop;
@@ -54,7 +51,9 @@ struct dns_server {
 	int udp_fd, tcp_fd;
 	struct tcp_conn *conns[DNS_TCP_MAX_CONNS];
 	uint64_t next_conn_id;
-	struct dns_stats stats;
+	struct metrics *metrics;
+	unsigned long outcomes[METRIC_DNS_OUTCOME_COUNT_]; /* for the last log line */
+	unsigned long upstream_failures;
 	struct ratelimit rl_bad, rl_refused, rl_busy, rl_lease;
 	uint8_t out[DNS_MSG_MAX];
 };
@@ -146,6 +145,19 @@ static void reply_error(struct dns_server *srv, const struct dns_client *cl, con
 
 /* ---- queries -------------------------------------------------------- */
 
+/* Every query ends in one outcome. */
+static void count(struct dns_server *srv, enum metric_dns_outcome o)
+{
+	srv->outcomes[o]++;
+	metrics_count(srv->metrics, METRIC_DNS_QUERIES, o);
+}
+
+static void count_upstream_failure(struct dns_server *srv)
+{
+	srv->upstream_failures++;
+	metrics_count(srv->metrics, METRIC_DNS_UPSTREAM_FAILURES, 0);
+}
+
 /* Returns false if the name is not ours (then nothing was sent). */
 static bool answer_local(struct dns_server *srv, const struct dns_client *cl, const struct dns_query *q)
 {
@@ -165,7 +177,7 @@ static bool answer_local(struct dns_server *srv, const struct dns_client *cl, co
 	flags = DNS_F_QR | DNS_F_AA | DNS_F_RA | (q->hdr.flags & DNS_F_RD) | (uint16_t)rcode;
 	if (b.truncated)
 		flags |= DNS_F_TC;
-	srv->stats.local++;
+	count(srv, rcode == DNS_RCODE_NXDOMAIN ? METRIC_DNS_NXDOMAIN : METRIC_DNS_LOCAL);
 	reply(srv, cl, srv->out, dns_builder_finish(&b, q->hdr.id, flags));
 	return true;
 }
@@ -181,7 +193,7 @@ static bool answer_cached(struct dns_server *srv, const struct dns_client *cl, c
 	out = dns_relay_reply(srv->out, dns_reply_limit(q, cl->tcp), msg, len, q, age);
 	if (out == 0)
 		return false;
-	srv->stats.cached++;
+	count(srv, METRIC_DNS_CACHED);
 	reply(srv, cl, srv->out, out);
 	return true;
 }
@@ -193,7 +205,7 @@ static void forward_done(void *userdata, const struct dns_fwd_request *req, uint
 	size_t out;
 
 	if (!msg) {
-		srv->stats.servfail++;
+		count_upstream_failure(srv);
 		reply_error(srv, &req->client, &req->query, DNS_RCODE_SERVFAIL, true);
 		return;
 	}
@@ -203,7 +215,7 @@ static void forward_done(void *userdata, const struct dns_fwd_request *req, uint
 				    now_monotonic_ms());
 	out = dns_relay_reply(srv->out, dns_reply_limit(&req->query, req->client.tcp), msg, len, &req->query, 0);
 	if (out == 0) {
-		srv->stats.servfail++;
+		count_upstream_failure(srv);
 		reply_error(srv, &req->client, &req->query, DNS_RCODE_SERVFAIL, true);
 		return;
 	}
@@ -218,18 +230,19 @@ static void forward(struct dns_server *srv, const struct dns_client *cl, const s
 	if (answer_cached(srv, cl, q))
 		return;
 	if (!srv->fwd) {
+		count(srv, METRIC_DNS_REFUSED);
 		reply_error(srv, cl, q, DNS_RCODE_REFUSED, true);
 		return;
 	}
 	r = dns_forward(srv->fwd, &req);
 	if (r < 0) {
-		srv->stats.busy++;
+		count(srv, METRIC_DNS_SERVFAIL);
 		log_ratelimited(&srv->rl_busy, LOG_LEVEL_WARN, "dns: cannot forward (%s), answering SERVFAIL",
 				strerror(-r));
 		reply_error(srv, cl, q, DNS_RCODE_SERVFAIL, true);
 		return;
 	}
-	srv->stats.forwarded++;
+	count(srv, METRIC_DNS_FORWARDED);
 }
 
 static void log_bad(struct dns_server *srv, const struct dns_client *cl, const char *why)
@@ -245,33 +258,34 @@ static void handle_query(struct dns_server *srv, const struct dns_client *cl, co
 	struct dns_query q = { 0 };
 	int r;
 
-	srv->stats.queries++;
 	r = dns_query_parse(buf, len, &q);
 	if (r == -EPROTO || len < DNS_HDR_LEN) {
 		/* responses sent to us (reflection, loops) and runts: silence */
-		srv->stats.dropped++;
+		count(srv, METRIC_DNS_DROPPED);
 		log_bad(srv, cl, len < DNS_HDR_LEN ? "runt packet" : "response sent to the server port");
 		return;
 	}
 	if (r == -ENOTSUP) {
+		count(srv, METRIC_DNS_NOTIMP);
 		reply_error(srv, cl, &q, DNS_RCODE_NOTIMP, false);
 		return;
 	}
 	if (r < 0) {
-		srv->stats.formerr++;
+		count(srv, METRIC_DNS_MALFORMED);
 		log_bad(srv, cl, "malformed query");
 		reply_error(srv, cl, &q, DNS_RCODE_FORMERR, false);
 		return;
 	}
 	if (!dns_zone_client_allowed(srv->zone, cl->addr.sin_addr)) {
 		char ip[16];
-		srv->stats.refused++;
+		count(srv, METRIC_DNS_REFUSED);
 		log_ratelimited(&srv->rl_refused, LOG_LEVEL_INFO, "dns: refused %s (not in a served subnet)",
 				format_ipv4(ip, cl->addr.sin_addr));
 		reply_error(srv, cl, &q, DNS_RCODE_REFUSED, true);
 		return;
 	}
 	if (q.edns.present && q.edns.version != 0) {
+		count(srv, METRIC_DNS_BADVERS);
 		reply_error(srv, cl, &q, DNS_RCODE_BADVERS, false);   /* RFC 6891 6.1.3 */
 		return;
 	}
@@ -317,7 +331,7 @@ static void on_udp(int fd, uint32_t events, void *userdata)
 			}
 		}
 		if ((mh.msg_flags & MSG_TRUNC) || mh.msg_namelen != sizeof(cl.addr)) {
-			srv->stats.dropped++;
+			count(srv, METRIC_DNS_DROPPED);
 			log_bad(srv, &cl, "oversized datagram");
 			continue;
 		}
@@ -406,7 +420,7 @@ static void on_conn(int fd, uint32_t events, void *userdata)
 	int r = conn_process(c);
 	if (r == -EMSGSIZE) {
 		log_bad(c->srv, &(struct dns_client){ .addr = c->peer }, "oversized TCP query");
-		c->srv->stats.dropped++;
+		count(c->srv, METRIC_DNS_DROPPED);
 	}
 	if (r < 0 && r != -ECONNRESET)
 		conn_free(c);
@@ -560,7 +574,7 @@ int dns_server_reconfigure(struct dns_server *srv, const struct config *cfg)
 	return 0;
 }
 
-int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st,
+int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
 		   struct dns_server **ret)
 {
 	struct dns_server *srv = calloc(1, sizeof(*srv));
@@ -571,6 +585,7 @@ int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st
 	srv->cfg = cfg;
 	srv->loop = loop;
 	srv->st = st;
+	srv->metrics = metrics;
 	srv->udp_fd = srv->tcp_fd = -1;
 	srv->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_refused = (struct ratelimit)RATELIMIT_INIT(10000, 5);
@@ -588,10 +603,11 @@ void dns_server_free(struct dns_server *srv)
 {
 	if (!srv)
 		return;
-	log_info("dns: %lu queries: %lu local, %lu cached, %lu forwarded, %lu refused, %lu formerr, "
-		 "%lu dropped, %lu servfail", srv->stats.queries, srv->stats.local, srv->stats.cached,
-		 srv->stats.forwarded, srv->stats.refused, srv->stats.formerr, srv->stats.dropped,
-		 srv->stats.servfail);
+	log_info("dns: %lu local, %lu nxdomain, %lu cached, %lu forwarded, %lu refused, %lu servfail, %lu formerr, "
+		 "%lu dropped; %lu upstream failures", srv->outcomes[METRIC_DNS_LOCAL], srv->outcomes[METRIC_DNS_NXDOMAIN],
+		 srv->outcomes[METRIC_DNS_CACHED], srv->outcomes[METRIC_DNS_FORWARDED], srv->outcomes[METRIC_DNS_REFUSED],
+		 srv->outcomes[METRIC_DNS_SERVFAIL], srv->outcomes[METRIC_DNS_MALFORMED], srv->outcomes[METRIC_DNS_DROPPED],
+		 srv->upstream_failures);
 	for (size_t i = 0; i < DNS_TCP_MAX_CONNS; i++)
 		conn_free(srv->conns[i]);
 	dns_forwarder_free(srv->fwd);

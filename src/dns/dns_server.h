@@ -4,10 +4,12 @@
 struct config;
 struct loop;
 struct store;
+struct metrics;
 struct dns_server;
 
-int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st,
-		      struct dns_server **ret);
+/* metrics may be NULL. */
+int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
+		   struct dns_server **ret);
 void dns_server_free(struct dns_server *srv);
 /* A reloaded configuration: the zone is built again (leases from the
  * store); sockets, upstreams and the cache stay. */

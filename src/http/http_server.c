@@ -1,18 +1,22 @@
 /* HTTP server on libmicrohttpd's own threads, so large downloads never
  * stall the DHCP/TFTP loop: static files (sendfile, Range, conditional
  * GET), Debian's iPXE binaries, per-host iPXE scripts, the "booted"
- * callback and a small JSON API. The configuration is read-only and the
- * store is thread-safe, so handlers need no locking of their own. */
+ * callback, a small JSON API and /metrics. The configuration is read-only,
+ * the store is thread-safe and the metrics atomic, so handlers need no
+ * locking of their own. */
 #include "http/http_server.h"
 #include "http/http_api.h"
 #include "http/http_parse.h"
 #include "image/image_boot.h"
 #include "image/image_store.h"
+#include "boot/boot_events.h"
 #include "boot/ipxe_script.h"
+#include "boot/timeline.h"
 #include "http/boot_script.h"
 #include "core/live_config.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -26,11 +30,13 @@
 
 #define HTTP_MAX_CONNECTIONS 1024
 #define HTTP_TIMEOUT_S 60
+#define HTTP_BOOT_EVENTS_MS (6 * 3600 * 1000) /* how far back a boot's events are read */
 
 struct http_server {
 	struct live_config *live;
 	char token[HTTP_TOKEN_LEN + 1];  /* STATE/api-token, unless [http] api-token */
 	struct store *st;
+	struct metrics *metrics;      /* NULL: no /metrics */
 	struct MHD_Daemon *daemon;
 	int root_fd;                  /* [http] root, -1 if missing */
 	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
@@ -138,7 +144,8 @@ static void base_url(const struct config *cfg, struct MHD_Connection *c, char *o
 /* ---- iPXE scripts and the booted callback -------------------------------- */
 
 
-static enum MHD_Result serve_script(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c)
+static enum MHD_Result serve_script(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+				    uint64_t *ret_body)
 {
 	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl };
 	char url[256], mac[18];
@@ -162,6 +169,7 @@ static enum MHD_Result serve_script(struct http_server *srv, const struct config
 	store_event_add(srv->st, bs.mac, bs.host ? bs.host->name : "", "script", "boot.ipxe %d bytes", n);
 	log_info("http: boot script for %s%s%s", format_mac(mac, bs.mac), bs.host ? " host " : "",
 		 bs.host ? bs.host->name : "");
+	*ret_body = (uint64_t)n;
 	return send_script(c, script);
 }
 
@@ -172,6 +180,20 @@ static unsigned long long query_ms(struct MHD_Connection *c, const char *key)
 	uint64_t ms;
 
 	return v && parse_u64(v, 0, UINT64_C(1) << 40, &ms) == 0 ? (unsigned long long)ms : 0;
+}
+
+/* The boot that just called back, observed once: at its first callback. */
+static void observe_boot(struct http_server *srv, const uint8_t mac[6])
+{
+	struct boot_events ev;
+	struct boot_timeline tl;
+
+	if (!srv->metrics || boot_events_load(srv->st, mac, now_realtime_ms() - HTTP_BOOT_EVENTS_MS, &ev) < 0)
+		return;
+	boot_timeline_find(ev.ev, ev.n, &tl);
+	if (tl.up && tl.n_booted == 1)
+		metrics_observe_boot(srv->metrics, &tl);
+	boot_events_free(&ev);
 }
 
 static enum MHD_Result serve_booted(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c)
@@ -189,6 +211,7 @@ static enum MHD_Result serve_booted(struct http_server *srv, const struct config
 			format_ipv4(ip, peer_addr(c)), query_ms(c, "up_ms"), query_ms(c, "userspace_ms"),
 			query_ms(c, "ready_ms"));
 	log_info("http: %s%s%s is up", format_mac(m, mac), h ? " host " : "", h ? h->name : "");
+	observe_boot(srv, mac);
 	return send_text(c, MHD_HTTP_OK, "text/plain", "ok\n");
 }
 
@@ -211,20 +234,30 @@ static bool not_modified_since(struct MHD_Connection *c, time_t mtime)
 	return timegm(&tm) >= mtime;
 }
 
-/* Boot events for the files a boot fetches, by the name's look. */
-static const char *file_event_kind(const char *rel)
+/* What a file a boot fetches is, by the name's look. */
+static enum metric_http_class file_class(const char *path)
 {
-	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
 	if (strstr(base, "vmlinuz") || strstr(base, "linux") || strstr(base, "kernel") || strstr(base, "bzImage"))
-		return "kernel";
+		return METRIC_HTTP_KERNEL;
 	if (strstr(base, "initrd") || strstr(base, "initramfs") || strstr(base, ".cpio"))
-		return "initrd";
+		return METRIC_HTTP_INITRD;
 	if (strstr(base, ".efi") || strstr(base, "pxe"))
-		return "bootloader";
+		return METRIC_HTTP_BOOTLOADER;
 	if (strstr(base, ".squashfs") || strstr(base, ".module"))
-		return "root";
-	return NULL;
+		return METRIC_HTTP_ROOT;
+	return METRIC_HTTP_FILE;
+}
+
+/* The boot event of such a file; NULL for any other file. */
+static const char *file_event_kind(const char *rel)
+{
+	static const char *const kinds[METRIC_HTTP_CLASS_COUNT_] = {
+		[METRIC_HTTP_KERNEL] = "kernel", [METRIC_HTTP_INITRD] = "initrd",
+		[METRIC_HTTP_BOOTLOADER] = "bootloader", [METRIC_HTTP_ROOT] = "root",
+	};
+	return kinds[file_class(rel)];
 }
 
 static void record_file_event(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
@@ -259,7 +292,7 @@ static void record_file_error(struct http_server *srv, const struct config *cfg,
 }
 
 static enum MHD_Result serve_file(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
-				  int dir_fd, const char *url_path, bool head)
+				  int dir_fd, const char *url_path, bool head, uint64_t *ret_body)
 {
 	char rel[1024], date[64], range_hdr[96], ip[16];
 	uint64_t start = 0, end = 0;
@@ -328,6 +361,7 @@ static enum MHD_Result serve_file(struct http_server *srv, const struct config *
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	record_file_event(srv, cfg, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
+	*ret_body = sb.st_size ? end - start + 1 : 0;
 	return ret;
 }
 
@@ -349,6 +383,29 @@ static bool is_built_image(struct http_server *srv, const char *rest)
 	return image_name_valid(name) && fstatat(srv->images_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Read-only and open, as Prometheus scrapes it. */
+static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *c, uint64_t *ret_body)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *text;
+	size_t len;
+
+	if (!srv->metrics)
+		return send_error(c, MHD_HTTP_NOT_FOUND);
+	if (metrics_text(srv->metrics, &text, &len) < 0)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	if (!(r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE))) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	*ret_body = len;
+	return ret;
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 /* A request's body, kept for the API (bounded); the rest are drained. */
@@ -356,6 +413,10 @@ struct http_conn {
 	char *body;
 	size_t len;
 	bool too_big;
+	/* for the metrics, counted when the request ends */
+	enum metric_http_class cls;
+	unsigned status;              /* 0: not answered yet */
+	uint64_t sent;                /* the response body's size, where known */
 };
 
 static void keep_body(struct http_conn *conn, const char *url, const char *data, size_t size)
@@ -374,11 +435,45 @@ static void keep_body(struct http_conn *conn, const char *url, const char *data,
 	conn->body = grown;
 }
 
+static enum metric_http_class request_class(const char *url)
+{
+	if (strcmp(url, "/boot.ipxe") == 0)
+		return METRIC_HTTP_SCRIPT;
+	if (strcmp(url, "/booted") == 0)
+		return METRIC_HTTP_BOOTED;
+	if (strncmp(url, "/api/", 5) == 0)
+		return METRIC_HTTP_API;
+	if (strcmp(url, "/metrics") == 0)
+		return METRIC_HTTP_METRICS;
+	return file_class(url);
+}
+
+/* The status queued; a request left without a response is the server's
+ * failure. */
+static unsigned queued_status(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+
+	return ci && ci->http_status ? ci->http_status : MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static void count_request(struct metrics *m, const struct http_conn *conn, enum MHD_RequestTerminationCode toe)
+{
+	if (conn->status)
+		metrics_http_request(m, conn->cls, conn->status);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		metrics_add(m, METRIC_HTTP_SENT_BYTES, conn->cls, conn->sent);
+	else
+		metrics_count(m, METRIC_HTTP_INCOMPLETE, (unsigned)toe - 1);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *srv = cls;
 	struct http_conn *conn = *con_cls;
 
 	if (conn) {
+		count_request(srv->metrics, conn, toe);
 		free(conn->body);
 		free(conn);
 		*con_cls = NULL;
@@ -389,7 +484,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 				struct http_conn *conn, const char *url, const char *method, bool head)
 {
 	if (strcmp(url, "/boot.ipxe") == 0)
-		return serve_script(srv, cfg, c);
+		return serve_script(srv, cfg, c, &conn->sent);
 	if (strcmp(url, "/booted") == 0)
 		return serve_booted(srv, cfg, c);
 	if (strncmp(url, "/api/", 5) == 0) {
@@ -400,12 +495,14 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(srv, c, &conn->sent);
 	if (strncmp(url, "/ipxe/", 6) == 0)
-		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head);
+		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head, &conn->sent);
 	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
 		return strstr(url, "/.") ? send_error(c, MHD_HTTP_FORBIDDEN)
-					  : serve_file(srv, cfg, c, srv->images_fd, url + 7, head);
-	return serve_file(srv, cfg, c, srv->root_fd, url, head);
+					  : serve_file(srv, cfg, c, srv->images_fd, url + 7, head, &conn->sent);
+	return serve_file(srv, cfg, c, srv->root_fd, url, head, &conn->sent);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -429,12 +526,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn->cls = request_class(url);
 	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0 &&
-	    (strncmp(url, "/api/", 5) != 0 || (strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0)))
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
-	cfg = live_config_get(srv->live);
-	ret = dispatch(srv, cfg, c, conn, url, method, head);
-	live_config_put(srv->live, cfg);
+	    (strncmp(url, "/api/", 5) != 0 || (strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0))) {
+		ret = send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
+	} else {
+		cfg = live_config_get(srv->live);
+		ret = dispatch(srv, cfg, c, conn, url, method, head);
+		live_config_put(srv->live, cfg);
+	}
+	conn->status = queued_status(c);
+	if (head)
+		conn->sent = 0;
 	return ret;
 }
 
@@ -447,7 +550,8 @@ static int open_dir(const char *path, const char *what)
 	return fd;
 }
 
-int http_server_new(struct live_config *live, struct loop *loop, struct store *st, struct http_server **ret)
+int http_server_new(struct live_config *live, struct loop *loop, struct store *st, struct metrics *metrics,
+		    struct http_server **ret)
 {
 	const struct config *cfg = live->cur; /* the loop thread's: no reload yet */
 	struct http_server *srv = calloc(1, sizeof(*srv));
@@ -457,6 +561,7 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 		return -ENOMEM;
 	srv->live = live;
 	srv->st = st;
+	srv->metrics = metrics;
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->root_fd = open_dir(cfg->http_root, "root");
 	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
@@ -474,7 +579,7 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 				       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {
 		char ip[16];

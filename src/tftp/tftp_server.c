@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -57,6 +58,7 @@ struct tftp_server {
 	const struct config *cfg;
 	struct loop *loop;
 	struct store *st;
+	struct metrics *metrics;
 	int sock;
 	int root_fd, ipxe_fd;
 	struct tftp_transfer *transfers;
@@ -133,6 +135,7 @@ static void transfer_free(struct tftp_transfer *t, const char *result)
 	log_info("tftp: %s %s %llu bytes blksize %u windowsize %u %.2f s, %u timeouts: %s",
 		 format_ipv4(ip, t->peer.sin_addr), t->path, (unsigned long long)t->x.size, t->x.blksize,
 		 t->x.windowsize, secs, t->rto.timeouts, result);
+	metrics_count(srv->metrics, ok ? METRIC_TFTP_COMPLETED : probe ? METRIC_TFTP_SIZE_QUERIES : METRIC_TFTP_FAILED, 0);
 	client_identity(srv, t->peer.sin_addr, &mac, macbuf, host);
 	store_event_add(srv->st, mac, host, ok ? "tftp" : probe ? "tftp-size" : "tftp-error", "%s %llu bytes %.2f s%s%s",
 			t->path, (unsigned long long)t->x.size, secs, ok || probe ? "" : " ", ok || probe ? "" : result);
@@ -161,6 +164,7 @@ static int send_block(struct tftp_transfer *t, uint64_t block)
 		return n < 0 ? -errno : -EIO;
 	if (send(t->sock, t->buf, 4 + len, 0) < 0 && errno != EAGAIN)
 		return -errno;
+	metrics_add(t->srv->metrics, METRIC_TFTP_SENT_BYTES, 0, len);
 	return 0;
 }
 
@@ -217,6 +221,7 @@ static void on_timeout(struct loop_timer *timer, void *userdata)
 			transfer_free(t, strerror(-r));
 		return;
 	}
+	metrics_count(t->srv->metrics, METRIC_TFTP_TIMEOUTS, 0);
 	if (!tftp_rto_on_timeout(&t->rto)) {
 		send_error_to(t->sock, NULL, TFTP_EUNDEF, "timed out");
 		transfer_free(t, "timed out");
@@ -330,6 +335,7 @@ static int start_transfer(struct tftp_server *srv, const struct tftp_request *rq
 	t->next = srv->transfers;
 	srv->transfers = t;
 	srv->n_transfers++;
+	metrics_count(srv->metrics, METRIC_TFTP_STARTED, 0);
 	if ((r = pump(t)) < 0)
 		transfer_free(t, "send failed");
 	return 0;
@@ -348,6 +354,7 @@ static void refuse(struct tftp_server *srv, const struct sockaddr_in *peer, enum
 	char ip[16], esc[128];
 
 	send_error_to(srv->sock, peer, code, msg);
+	metrics_count(srv->metrics, METRIC_TFTP_REFUSED, code);
 	log_ratelimited(&srv->rl, LOG_LEVEL_WARN, "tftp: %s \"%s\": %s", format_ipv4(ip, peer->sin_addr),
 			log_escape(esc, sizeof(esc), name, strlen(name)), msg);
 }
@@ -450,7 +457,8 @@ void tftp_server_reconfigure(struct tftp_server *srv, const struct config *cfg)
 	srv->cfg = cfg;
 }
 
-int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct tftp_server **ret)
+int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
+		    struct tftp_server **ret)
 {
 	struct tftp_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->tftp_port), .sin_addr = cfg->address };
@@ -461,6 +469,7 @@ int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->cfg = cfg;
 	srv->loop = loop;
 	srv->st = st;
+	srv->metrics = metrics;
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	srv->root_fd = open_dir(cfg->tftp_root, "root");
 	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");

@@ -4,10 +4,12 @@
 struct config;
 struct loop;
 struct store;
+struct metrics;
 struct tftp_server;
 
-int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st,
-		      struct tftp_server **ret);
+/* metrics may be NULL. */
+int tftp_server_new(const struct config *cfg, struct loop *loop, struct store *st, struct metrics *metrics,
+		    struct tftp_server **ret);
 void tftp_server_free(struct tftp_server *srv);
 /* A reloaded configuration (transfers in flight keep their files). */
 void tftp_server_reconfigure(struct tftp_server *srv, const struct config *cfg);

@@ -74,6 +74,23 @@ static void the_last_boot_counts(void **state)
 	assert_int_equal(tl.first, n / 2);
 	assert_int_equal(tl.start_ms, T0 + 600000);
 	assert_int_equal(tl.total_ms, 35500);
+	assert_int_equal(tl.n_booted, 1);
+}
+
+/* A callback sent again (the booted system retried) is the same boot's:
+ * /metrics observes a boot at its first callback only. */
+static void a_second_callback_is_counted(void **state)
+{
+	struct boot_timeline tl;
+
+	n = 0;
+	one_boot(0);
+	boot_timeline_find(ev, n, &tl);
+	assert_int_equal(tl.n_booted, 1);
+	add(37000, "booted", "from 198.18.0.12 up_ms 31000 userspace_ms 17000 ready_ms 29500");
+	boot_timeline_find(ev, n, &tl);
+	assert_int_equal(tl.n_booted, 2);
+	assert_int_equal(tl.total_ms, 35500);
 }
 
 /* The OS's own DISCOVER (arch -1) right after it booted is no new boot. */
@@ -118,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(phases_of_a_bios_boot),
 		cmocka_unit_test(the_last_boot_counts),
+		cmocka_unit_test(a_second_callback_is_counted),
 		cmocka_unit_test(the_os_dhcp_is_part_of_the_boot),
 		cmocka_unit_test(unknown_phases_are_minus_one),
 	};
