@@ -246,6 +246,17 @@ static int assemble(struct build *b, const char *version)
 	return write_meta(b, version, "labboot.cpio");
 }
 
+/* Versions published before initrds were padded do not boot layered on
+ * UEFI: a rebuild replaces them. */
+static bool initrd_aligned(const struct image_store *st, const char *name, const char *version)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	return image_store_path(st, p, sizeof(p), name, version) == 0 && strlen(p) + 12 < sizeof(p) &&
+	       stat(strcat(p, "/initrd.img"), &sb) == 0 && sb.st_size % 4 == 0;
+}
+
 /* Is the default version built from exactly this stack? */
 static bool up_to_date(struct build *b, char *current, size_t size)
 {
@@ -257,7 +268,7 @@ static bool up_to_date(struct build *b, char *current, size_t size)
 	    image_store_meta(&b->store, b->name, current, &m) < 0)
 		return false;
 	format_sha256_hex(hex, b->top_key);
-	same = json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
+	same = initrd_aligned(&b->store, b->name, current) && json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
 	       json_is_true(json_object_get(m, "merge")) == b->o->merge &&
 	       strcmp(json_string_value(json_object_get(m, "key")) ?: "", hex) == 0 &&
 	       strcmp(json_string_value(json_object_get(m, "cmdline")) ?: "", b->cmdline) == 0;
