@@ -5,6 +5,8 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -34,9 +36,12 @@ int runtime_config_open(const char *path, struct config **ret_cfg, struct store 
 			*ret_st = NULL;
 		return 0;
 	}
-	if ((r = store_open(file->state_dir, &st)) < 0) {
-		config_free(file);
-		return r;
+	if (access(db, R_OK | W_OK) < 0 || (r = store_open(file->state_dir, &st)) < 0) {
+		fprintf(stderr, "labboot: cannot open %s (%s): the file's hosts only\n", db, strerror(errno));
+		*ret_cfg = file;
+		if (ret_st)
+			*ret_st = NULL;
+		return 0;
 	}
 	r = runtime_config_load(path, file->text, st, NULL, &merged);
 	config_free(file);

@@ -12,5 +12,6 @@ int runtime_config_load(const char *path, const char *text, struct store *st, FI
 
 /* For the commands: the file, its state database, and the two merged.
  * The store is opened read-write (NULL in *ret_st is allowed: then the
- * store is closed again). Without a state database yet, the file alone. */
+ * store is closed again). Without a state database it may use (none yet,
+ * no permission), the file alone. */
 int runtime_config_open(const char *path, struct config **ret_cfg, struct store **ret_st);
