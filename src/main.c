@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
@@ -230,6 +231,17 @@ static int cmd_image(int argc, char **argv)
 	return r;
 }
 
+static void print_warning(void *userdata, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct config *cfg = NULL;
@@ -266,6 +278,7 @@ int main(int argc, char **argv)
 	if (runtime_config_open(cli.config_path, &cfg, NULL) < 0)
 		return 1;
 	if (strcmp(cmd, "check") == 0) {
+		config_warnings(cfg, print_warning, NULL);
 		printf("%s: ok (%zu hosts, %zu pools, dhcp %s)\n", cfg->path, cfg->n_hosts, cfg->n_pools,
 		       dhcp_mode_name(cfg->dhcp_mode));
 		r = 0;

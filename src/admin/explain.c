@@ -213,6 +213,8 @@ static int explain_script(const struct config *cfg, struct store *st, const uint
 			fprintf(out, " ([image \"%s\"] at %s:%d)", img->name, cfg->path, img->line);
 		fprintf(out, ", %s\n", bs.host && bs.host->image ? "the host's image" : "[boot] image (the default)");
 	}
+	fprintf(out, "    netboot.xyz entry: %s (%s)\n", netbootxyz_way_text((enum netbootxyz_way)bs.netbootxyz),
+		cfg->netbootxyz_url);
 	if (bs.once)
 		fprintf(out, "    one-shot next boot %s (labboot next-boot %s --clear)\n", bs.entry, bs.host->name);
 	if (n < 0) {

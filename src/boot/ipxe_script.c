@@ -145,6 +145,62 @@ static void emit_menu(struct textbuf *o, const struct boot_target *t, const stru
 	     t->cfg->boot_menu_timeout_ms, dflt, dflt);
 }
 
+enum netbootxyz_way netbootxyz_way(const struct boot_target *t)
+{
+	if (strncmp(t->cfg->netbootxyz_url, "https://", 8) != 0 || t->ipxe_https)
+		return NETBOOTXYZ_URL;
+	return t->nbxyz_efi || t->nbxyz_kpxe ? NETBOOTXYZ_OWN_IPXE : NETBOOTXYZ_PLAIN_HTTP;
+}
+
+const char *netbootxyz_way_text(enum netbootxyz_way w)
+{
+	switch (w) {
+	case NETBOOTXYZ_URL: return "the configured URL";
+	case NETBOOTXYZ_OWN_IPXE: return "this iPXE has no HTTPS: netboot.xyz's own iPXE from the TFTP root";
+	case NETBOOTXYZ_PLAIN_HTTP: return "this iPXE has no HTTPS: the same URL over plain HTTP";
+	}
+	return "?";
+}
+
+/* The host part of "http://HOST[:PORT]/...", for a tftp:// URL to us. */
+static void url_host(const char *url, char *out, size_t size)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	snprintf(out, size, "%.*s", (int)strcspn(h, ":/"), h);
+}
+
+/* iPXE builds without HTTPS (Debian's, QEMU's) cannot chain to
+ * https://boot.netboot.xyz: they get netboot.xyz's own iPXE binary when
+ * the TFTP root has it (it has HTTPS), else the plain HTTP URL. */
+static void emit_netbootxyz(struct textbuf *o, const struct boot_target *t)
+{
+	const char *url = t->cfg->netbootxyz_url;
+	char host[128];
+
+	emit(o, ":netbootxyz\n");
+	switch (netbootxyz_way(t)) {
+	case NETBOOTXYZ_URL:
+		emit(o, "chain --autofree %s || goto failed\n\n", url);
+		return;
+	case NETBOOTXYZ_PLAIN_HTTP:
+		emit(o, "echo labboot: %s\nchain --autofree http://%s || goto failed\n\n",
+		     netbootxyz_way_text(NETBOOTXYZ_PLAIN_HTTP), url + 8);
+		return;
+	case NETBOOTXYZ_OWN_IPXE:
+		break;
+	}
+	url_host(t->base_url, host, sizeof(host));
+	emit(o, "echo labboot: %s\n", netbootxyz_way_text(NETBOOTXYZ_OWN_IPXE));
+	if (t->nbxyz_efi && t->nbxyz_kpxe)
+		emit(o, "iseq ${platform} efi && chain --autofree tftp://%s/netboot.xyz.efi || "
+			"chain --autofree tftp://%s/netboot.xyz.kpxe || goto failed\n\n", host, host);
+	else
+		emit(o, "chain --autofree tftp://%s/netboot.xyz.%s || goto failed\n\n", host,
+		     t->nbxyz_efi ? "efi" : "kpxe");
+}
+
 int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 {
 	struct textbuf o = { .buf = buf, .size = size };
@@ -176,10 +232,9 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 			emit(&o, "%s\n", e->lines[j]);
 		emit(&o, "goto failed\n\n");
 	}
-	emit(&o, ":local\necho Booting from local disk ...\nexit 1\n\n"
-		 ":netbootxyz\nchain --autofree %s || goto failed\n\n"
-		 ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n",
-	     t->cfg->netbootxyz_url);
+	emit(&o, ":local\necho Booting from local disk ...\nexit 1\n\n");
+	emit_netbootxyz(&o, t);
+	emit(&o, ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n");
 	emit(&o, strcmp(menu, "none") == 0 || t->cfg->boot_menu_timeout_ms == 0 ? "goto %s\n" : "goto menu\n", dflt);
 	return o.overflow ? -ENOSPC : (int)o.len;
 }

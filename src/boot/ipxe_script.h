@@ -2,6 +2,7 @@
  * after a timeout, local disk, netboot.xyz), or straight to one entry.
  * Pure: configuration in, text out, bounded. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +20,16 @@ struct boot_target {
 					 the host's or [boot]'s [image] section */
 	const char *once;             /* a one-shot next boot: this entry ("image",
 					 "local", "netbootxyz", an [entry]), no menu */
+	/* for netboot.xyz: can this iPXE fetch https://, and is netboot.xyz's
+	 * own iPXE (which can) in the TFTP root */
+	bool ipxe_https;
+	bool nbxyz_efi, nbxyz_kpxe;
 };
+
+/* How the netboot.xyz entry reaches it, for the log, check and explain. */
+enum netbootxyz_way { NETBOOTXYZ_URL, NETBOOTXYZ_OWN_IPXE, NETBOOTXYZ_PLAIN_HTTP };
+enum netbootxyz_way netbootxyz_way(const struct boot_target *t);
+const char *netbootxyz_way_text(enum netbootxyz_way w);
 
 /* Writes the script into buf (NUL-terminated). Returns its length, or
  * -ENOSPC if it does not fit, -EINVAL on an unusable configuration. */

@@ -219,6 +219,11 @@ struct config_source {
 int config_load_from(const struct config_source *src, struct config **ret);
 void config_free(struct config *cfg);
 
+/* Settings that work, but not as one may expect (an https:// netboot.xyz
+ * for iPXE builds without HTTPS): fn is told each; returns how many. */
+typedef void (*config_warn_fn)(void *userdata, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int config_warnings(const struct config *cfg, config_warn_fn fn, void *userdata);
+
 const struct host *config_host_by_mac(const struct config *cfg, const uint8_t mac[6],
 				      const struct host_nic **ret_nic);
 const struct host *config_host_by_name(const struct config *cfg, const char *name);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define DEFAULT_LEASE_TIME (60 * 60)
 
@@ -337,6 +338,24 @@ static void params_free(struct dhcp_params *p)
 {
 	free(p->domain);
 	free(p->opts);
+}
+
+/* Things that work, but not as the user may think. */
+int config_warnings(const struct config *cfg, config_warn_fn fn, void *userdata)
+{
+	char efi[4096], kpxe[4096];
+	int n = 0;
+
+	if (strncmp(cfg->netbootxyz_url, "https://", 8) == 0 &&
+	    (pathf(efi, sizeof(efi), "%s/netboot.xyz.efi", cfg->tftp_root) < 0 || access(efi, R_OK) < 0) &&
+	    (pathf(kpxe, sizeof(kpxe), "%s/netboot.xyz.kpxe", cfg->tftp_root) < 0 || access(kpxe, R_OK) < 0)) {
+		fn(userdata, "[boot] netbootxyz-url is %s, but the iPXE builds Debian and QEMU ship have no HTTPS: "
+			     "such machines chain to http://%s instead (plain HTTP). Put netboot.xyz.efi and "
+			     "netboot.xyz.kpxe (netboot.xyz's own iPXE, which has HTTPS) into %s to use them, or set an "
+			     "http:// URL", cfg->netbootxyz_url, cfg->netbootxyz_url + 8, cfg->tftp_root);
+		n++;
+	}
+	return n;
 }
 
 void config_free(struct config *cfg)

@@ -22,6 +22,8 @@
 #include "tftp/tftp_server.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +144,17 @@ static int on_control(void *userdata, const char *cmd, FILE *out)
 	return -EINVAL;
 }
 
+static void log_warning(void *userdata, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_warn("%s", line);
+}
+
 static void stop(struct daemon *d)
 {
 	control_free(d->ctl);
@@ -174,6 +187,7 @@ int daemon_serve(struct config *cfg)
 	if ((r = control_new(d.loop, cfg->state_dir, on_control, &d, &d.ctl)) < 0)
 		goto out;
 	loop_on_hup(d.loop, on_hup, &d);
+	config_warnings(cfg, log_warning, NULL);
 	log_info("labboot %s serving (config %s, %zu hosts)", LABBOOT_VERSION, cfg->path, cfg->n_hosts);
 	r = loop_run(d.loop);
 out:

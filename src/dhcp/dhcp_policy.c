@@ -96,6 +96,17 @@ bool dhcp_client_is_ipxe(const struct dhcp_msg *m)
 		      (len == 5 && uc[0] == 4 && memcmp(uc + 1, "iPXE", 4) == 0));
 }
 
+bool dhcp_ipxe_has_feature(const struct dhcp_msg *m, uint8_t feature)
+{
+	size_t len;
+	const uint8_t *v = dhcp_msg_option(m, DHCP_OPT_IPXE_ENCAP, &len);
+
+	for (size_t i = 0; v && i + 2 <= len && i + 2 + v[i + 1] <= len; i += 2 + v[i + 1])
+		if (v[i] == feature && v[i + 1] >= 1 && v[i + 2] != 0)
+			return true;
+	return false;
+}
+
 /* Hostname a client asks for (option 12), reduced to a valid DNS label. */
 static void client_hostname(const struct dhcp_msg *m, char *out, size_t size)
 {

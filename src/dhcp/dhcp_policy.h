@@ -60,3 +60,7 @@ int dhcp_policy_handle(struct dhcp_policy *p, const struct dhcp_rx *rx, struct d
 /* Client architecture from option 93 (RFC 4578), -1 if absent. */
 int dhcp_client_arch(const struct dhcp_msg *m);
 bool dhcp_client_is_ipxe(const struct dhcp_msg *m);
+/* iPXE announces what it was built with in option 175 (one sub-option per
+ * feature); 0x14 is HTTPS. Debian's and QEMU's builds have none. */
+#define DHCP_IPXE_FEATURE_HTTPS 0x14
+bool dhcp_ipxe_has_feature(const struct dhcp_msg *m, uint8_t feature);

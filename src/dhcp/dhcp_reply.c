@@ -144,8 +144,9 @@ static const char *choose_boot(const struct reply_params *rp, struct dhcp_reply 
 	if (dhcp_client_is_ipxe(m)) {
 		/* Break the loop: iPXE gets its script, not iPXE again. */
 		boot_url(rp, base, sizeof(base));
-		snprintf(out->boot_file, sizeof(out->boot_file), "%s/boot.ipxe?mac=%s", base,
-			 format_mac(mac, m->chaddr));
+		snprintf(out->boot_file, sizeof(out->boot_file), "%s/boot.ipxe?mac=%s%s", base,
+			 format_mac(mac, m->chaddr),
+			 dhcp_ipxe_has_feature(m, DHCP_IPXE_FEATURE_HTTPS) ? "&https=1" : "");
 		return pxe ? "PXEClient" : http ? "HTTPClient" : "";
 	}
 	if (http) {

@@ -83,9 +83,19 @@ static int render(struct boot_script *bs, const struct boot_target *t, char *scr
 	return n == 0 ? ipxe_template_render(t, tmpl, script, size) : n;
 }
 
+/* netboot.xyz's own iPXE binaries, dropped into the TFTP root. */
+static bool in_tftp_root(const struct config *cfg, const char *file)
+{
+	char p[4096];
+
+	return pathf(p, sizeof(p), "%s/%s", cfg->tftp_root, file) == 0 && access(p, R_OK) == 0;
+}
+
 int boot_script_render(struct boot_script *bs, char *script, size_t size)
 {
-	struct boot_target t = { .cfg = bs->cfg, .base_url = bs->base_url };
+	struct boot_target t = { .cfg = bs->cfg, .base_url = bs->base_url, .ipxe_https = bs->ipxe_https,
+				 .nbxyz_efi = in_tftp_root(bs->cfg, "netboot.xyz.efi"),
+				 .nbxyz_kpxe = in_tftp_root(bs->cfg, "netboot.xyz.kpxe") };
 	struct next_boot nb = { 0 };
 	struct image built = { 0 };
 	int n;
@@ -96,6 +106,7 @@ int boot_script_render(struct boot_script *bs, char *script, size_t size)
 	if (resolve_image(bs, &t, nb.image[0] ? nb.image : NULL, &built) < 0 && nb.image[0])
 		t.once = NULL; /* the image it asked for is gone: the usual boot */
 	n = render(bs, &t, script, size);
+	bs->netbootxyz = (int)netbootxyz_way(&t);
 	bs->image_name[0] = '\0';
 	if (t.image)
 		snprintf(bs->image_name, sizeof(bs->image_name), "%s", t.image->name);

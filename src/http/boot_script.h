@@ -20,11 +20,13 @@ struct boot_script {
 	struct ratelimit *rl;
 	uint8_t mac[6];
 	const char *base_url;
+	bool ipxe_https;              /* its iPXE announced HTTPS (DHCP option 175) */
 	/* out */
 	const struct host *host;
 	bool once;                    /* a next boot applies: entry, not yet cleared */
 	char entry[STORE_ENTRY_MAX];
 	char image_name[160];         /* the image it boots, "" if none */
+	int netbootxyz;               /* enum netbootxyz_way: how its menu reaches netboot.xyz */
 };
 
 /* Returns the script's length or -errno. */

@@ -158,6 +158,7 @@ static enum MHD_Result serve_script(struct http_server *srv, const struct config
 		return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "#!ipxe\necho labboot: unknown machine (no ?mac=)\nexit 1\n");
 	base_url(cfg, c, url, sizeof(url));
 	bs.base_url = url;
+	bs.ipxe_https = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "https") != NULL;
 	if ((n = boot_script_render(&bs, script, IPXE_SCRIPT_MAX)) < 0) {
 		log_warn("http: cannot render the script for %s: %s", format_mac(mac, bs.mac), strerror(-n));
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);

@@ -595,6 +595,34 @@ static void proxy_mode(void **state)
 	assert_int_equal(f->out.dest, DHCP_DEST_NONE);
 }
 
+/* iPXE's script URL says whether it announced HTTPS (option 175.20),
+ * so the script's netboot.xyz entry can chain to an https:// URL. */
+static void ipxe_https_feature_in_script_url(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t with_https[] = { 0x13, 1, 1, 0x14, 1, 1, 0x15, 1, 1 }, without[] = { 0x13, 1, 1, 0x15, 1, 1 };
+	static const uint8_t truncated[] = { 0x13, 1, 1, 0x14, 4, 1 };
+	struct pkt p;
+
+	pkt_init(&p, DHCP_DISCOVER, BETA, 1);
+	pkt_opt(&p, 77, "iPXE", 4);
+	pkt_opt(&p, 175, with_https, sizeof(with_https));
+	handle(f, &p);
+	assert_true(dhcp_ipxe_has_feature(&f->msg, DHCP_IPXE_FEATURE_HTTPS));
+	assert_non_null(strstr(f->out.boot_file, "/boot.ipxe?mac=52:54:00:00:00:01&https=1"));
+	pkt_init(&p, DHCP_DISCOVER, BETA, 2);
+	pkt_opt(&p, 77, "iPXE", 4);
+	pkt_opt(&p, 175, without, sizeof(without));
+	handle(f, &p);
+	assert_false(dhcp_ipxe_has_feature(&f->msg, DHCP_IPXE_FEATURE_HTTPS));
+	assert_null(strstr(f->out.boot_file, "https"));
+	pkt_init(&p, DHCP_DISCOVER, BETA, 3);
+	pkt_opt(&p, 77, "iPXE", 4);
+	pkt_opt(&p, 175, truncated, sizeof(truncated));
+	handle(f, &p);
+	assert_false(dhcp_ipxe_has_feature(&f->msg, DHCP_IPXE_FEATURE_HTTPS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(renew_after_restart_keeps_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(decline_quarantines, setup, teardown),
 		cmocka_unit_test_setup_teardown(release_then_same_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(ipxe_https_feature_in_script_url, setup, teardown),
 		cmocka_unit_test_setup_teardown(pool_exhaustion, setup_tiny, teardown),
 		cmocka_unit_test_setup_teardown(destinations, setup, teardown),
 		cmocka_unit_test_setup_teardown(relayed_request_uses_relay_pool, setup, teardown),

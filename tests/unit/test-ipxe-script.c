@@ -104,7 +104,33 @@ static void default_menu_boots_image_after_timeout(void **state)
 	assert_non_null(strstr(buf, "initrd http://198.18.0.1/images/live/initrd.img || goto failed\n"));
 	assert_non_null(strstr(buf, "initrd http://other/extra.cpio || goto failed\n"));
 	assert_non_null(strstr(buf, "item local"));
-	assert_non_null(strstr(buf, "chain --autofree https://boot.netboot.xyz"));
+	/* Debian's iPXE (no HTTPS announced) and no netboot.xyz binary: plain HTTP */
+	assert_non_null(strstr(buf, ":netbootxyz\necho labboot: this iPXE has no HTTPS: the same URL over plain HTTP\n"
+				    "chain --autofree http://boot.netboot.xyz || goto failed\n"));
+}
+
+/* The three ways to netboot.xyz: the URL for an iPXE with HTTPS, else
+ * netboot.xyz's own iPXE from the TFTP root, else plain HTTP. */
+static void netbootxyz_follows_what_ipxe_can(void **state)
+{
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "beta"), .mac = { 0x52, 0x54, 0, 0, 0, 1 },
+				 .base_url = "http://198.18.0.1:8080", .ipxe_https = true };
+
+	assert_int_equal(netbootxyz_way(&t), NETBOOTXYZ_URL);
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, ":netbootxyz\nchain --autofree https://boot.netboot.xyz || goto failed\n"));
+	t.ipxe_https = false;
+	t.nbxyz_efi = t.nbxyz_kpxe = true;
+	assert_int_equal(netbootxyz_way(&t), NETBOOTXYZ_OWN_IPXE);
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "iseq ${platform} efi && chain --autofree tftp://198.18.0.1/netboot.xyz.efi || "
+				    "chain --autofree tftp://198.18.0.1/netboot.xyz.kpxe || goto failed\n"));
+	t.nbxyz_efi = false;
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "chain --autofree tftp://198.18.0.1/netboot.xyz.kpxe || goto failed\n"));
+	assert_null(strstr(buf, "netboot.xyz.efi"));
+	t.nbxyz_kpxe = false;
+	assert_int_equal(netbootxyz_way(&t), NETBOOTXYZ_PLAIN_HTTP);
 }
 
 static void menu_none_goes_straight_to_the_image(void **state)
@@ -177,6 +203,7 @@ int main(void)
 		cmocka_unit_test(user_entries),
 		cmocka_unit_test(templates),
 		cmocka_unit_test(bounded_output),
+		cmocka_unit_test(netbootxyz_follows_what_ipxe_can),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
