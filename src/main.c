@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/privs.h"
+#include "core/sd_notify.h"
 #include "core/util.h"
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
@@ -118,7 +119,10 @@ static int cmd_serve(const struct config *cfg)
 	if ((r = privs_drop(cfg->user, cfg->state_dir)) < 0)
 		goto out;
 	log_info("labboot %s serving (config %s)", LABBOOT_VERSION, cfg->path);
+	if ((r = sd_notify_ready()) < 0) /* every socket is bound, privileges are dropped */
+		log_warn("systemd: cannot send READY=1 to $NOTIFY_SOCKET: %s", strerror(-r));
 	r = loop_run(loop);
+	sd_notify_stopping();
 out:
 	if (r < 0)
 		log_err("serve: %s", strerror(-r));
