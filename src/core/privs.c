@@ -48,11 +48,17 @@ int privs_drop(const char *user, const char *state_dir)
 
 	if (!user)
 		return 0;
+	pw = getpwnam(user);
+	if (pw && getuid() == pw->pw_uid && geteuid() == pw->pw_uid) {
+		/* Started as the user with the capabilities it needs (systemd's
+		 * User= and AmbientCapabilities=): nothing left to drop. */
+		log_debug("privs: already running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+		return 0;
+	}
 	if (geteuid() != 0) {
 		log_warn("privs: not root, cannot switch to user %s", user);
 		return 0;
 	}
-	pw = getpwnam(user);
 	if (!pw) {
 		log_err("privs: no user %s", user);
 		return -ESRCH;

@@ -5,5 +5,6 @@
 
 /* Switch to `user` (and its primary group), keep CAP_NET_ADMIN (ARP entries
  * for DHCP replies), CAP_NET_RAW and CAP_NET_BIND_SERVICE, and make
- * `state_dir` the user's. No-op returning 0 if user is NULL. */
+ * `state_dir` the user's. No-op returning 0 if user is NULL, or if the
+ * process already runs as `user` (started so by the service manager). */
 int privs_drop(const char *user, const char *state_dir);

@@ -9,6 +9,7 @@
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/privs.h"
+#include "core/sd_notify.h"
 #include "core/util.h"
 #include "daemon/control.h"
 #include "daemon/reload_keep.h"
@@ -129,15 +130,27 @@ static int reload(struct daemon *d, bool reread, FILE *out)
 	return 0;
 }
 
+/* systemd's view of a reload: RELOADING=1, then READY=1 when done,
+ * whether the new configuration was taken or refused. */
+static int reload_notified(struct daemon *d, bool reread, FILE *out)
+{
+	int r;
+
+	sd_notify_reloading();
+	r = reload(d, reread, out);
+	sd_notify_ready();
+	return r;
+}
+
 static void on_hup(void *userdata)
 {
-	reload(userdata, true, stderr);
+	reload_notified(userdata, true, stderr);
 }
 
 static int on_control(void *userdata, const char *cmd, FILE *out)
 {
 	if (strcmp(cmd, "reload") == 0)
-		return reload(userdata, true, out);
+		return reload_notified(userdata, true, out);
 	if (strcmp(cmd, "hosts") == 0)
 		return reload(userdata, false, out);
 	fprintf(out, "unknown command (reload, hosts)\n");
@@ -188,8 +201,11 @@ int daemon_serve(struct config *cfg)
 		goto out;
 	loop_on_hup(d.loop, on_hup, &d);
 	config_warnings(cfg, log_warning, NULL);
+	if ((r = sd_notify_ready()) < 0) /* every socket is bound, privileges are dropped */
+		log_warn("systemd: cannot send READY=1 to $NOTIFY_SOCKET: %s", strerror(-r));
 	log_info("labboot %s serving (config %s, %zu hosts)", LABBOOT_VERSION, cfg->path, cfg->n_hosts);
 	r = loop_run(d.loop);
+	sd_notify_stopping();
 out:
 	if (r < 0)
 		log_err("serve: %s", strerror(-r));
