@@ -63,19 +63,34 @@ static int link_into(const char *src, const char *dir, const char *rel)
 	return link(src, dst) < 0 ? -errno : 0;
 }
 
-/* Zeros labboot.cpio starts with so that it begins at a 4-byte boundary
- * behind the initrd: the EFI stub loads initrd= files back to back, and
- * the kernel looks for a cpio header only at such a boundary (it skips
- * zeros between archives; iPXE's BIOS loader aligns initrds itself). The
- * initrd stays byte for byte the distribution's. */
-static int cpio_lead(const char *initrd, size_t *lead)
+/* The initrd, padded with zeros to a multiple of 4 bytes when it is not:
+ * the kernel finds a cpio archive that follows (labboot.cpio) only at a
+ * 4-byte boundary, and the EFI stub loads initrd= files back to back
+ * (iPXE's BIOS loader aligns them itself). Zeros between archives are
+ * skipped. An aligned one is hard-linked as it is. */
+static int place_initrd(const char *src, const char *dir)
 {
+	static const char zeros[4];
+	char dst[PATH_MAX], buf[1 << 16];
+	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
 	struct stat st;
+	ssize_t n;
 
-	if (stat(initrd, &st) < 0)
+	if (in < 0 || fstat(in, &st) < 0)
 		return -errno;
-	*lead = (size_t)((4 - st.st_size % 4) % 4);
-	return 0;
+	if (st.st_size % 4 == 0)
+		return link_into(src, dir, "initrd.img");
+	if (pathf(dst, sizeof(dst), "%s/initrd.img", dir) < 0)
+		return -ENAMETOOLONG;
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -EIO;
+	if (n < 0)
+		return -errno;
+	n = 4 - st.st_size % 4;
+	return write(out, zeros, (size_t)n) == n ? 0 : -EIO;
 }
 
 static int copy_recipe(struct build *b)
@@ -192,7 +207,7 @@ static int write_meta(struct build *b, const char *version, const char *cpio_nam
 static int assemble(struct build *b, const char *version)
 {
 	char src[PATH_MAX], dir[PATH_MAX], name[PATH_MAX], rel[PATH_MAX + 16], module[8192] = "";
-	size_t mlen = 0, lead = 0;
+	size_t mlen = 0;
 	int r = 0;
 
 	if (pathf(dir, sizeof(dir), "%s/%s", b->tmp_version, b->layout.dir) < 0 || mkdir(dir, 0755) < 0)
@@ -200,7 +215,7 @@ static int assemble(struct build *b, const char *version)
 	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.kernel) < 0 ||
 	    (r = link_into(src, b->tmp_version, "vmlinuz")) < 0)
 		return r;
-	if ((r = link_into(b->initrd, b->tmp_version, "initrd.img")) < 0 || (r = cpio_lead(b->initrd, &lead)) < 0)
+	if ((r = place_initrd(b->initrd, b->tmp_version)) < 0)
 		return r;
 	if (b->layout.casper_uuid[0]) {
 		char d[PATH_MAX];
@@ -224,34 +239,22 @@ static int assemble(struct build *b, const char *version)
 			return r;
 	}
 	if (pathf(src, sizeof(src), "%s/labboot.cpio", b->tmp_version) < 0 ||
-	    (r = features_write_cpio(b->layout.kind, src, lead)) < 0)
+	    (r = features_write_cpio(b->layout.kind, src)) < 0)
 		return r;
 	if ((r = copy_recipe(b)) < 0)
 		return r;
 	return write_meta(b, version, "labboot.cpio");
 }
 
-/* Versions published before labboot.cpio was aligned behind the initrd
- * do not boot layered on UEFI: a rebuild replaces them. */
-static bool cpio_aligned(const struct image_store *st, const char *name, const char *version)
+/* Versions published before initrds were padded do not boot layered on
+ * UEFI: a rebuild replaces them. */
+static bool initrd_aligned(const struct image_store *st, const char *name, const char *version)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
+	char p[PATH_MAX];
 	struct stat sb;
-	size_t lead;
-	int c = EOF;
-	FILE *f;
 
-	if (image_store_path(st, dir, sizeof(dir), name, version) < 0 || pathf(p, sizeof(p), "%s/initrd.img", dir) < 0 ||
-	    stat(p, &sb) < 0)
-		return false;
-	lead = (size_t)((4 - sb.st_size % 4) % 4);
-	if (lead == 0)
-		return true;
-	if (pathf(p, sizeof(p), "%s/labboot.cpio", dir) < 0 || !(f = fopen(p, "re")))
-		return false;
-	c = fgetc(f);
-	fclose(f);
-	return c == 0;
+	return image_store_path(st, p, sizeof(p), name, version) == 0 && strlen(p) + 12 < sizeof(p) &&
+	       stat(strcat(p, "/initrd.img"), &sb) == 0 && sb.st_size % 4 == 0;
 }
 
 /* Is the default version built from exactly this stack? */
@@ -265,7 +268,7 @@ static bool up_to_date(struct build *b, char *current, size_t size)
 	    image_store_meta(&b->store, b->name, current, &m) < 0)
 		return false;
 	format_sha256_hex(hex, b->top_key);
-	same = cpio_aligned(&b->store, b->name, current) && json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
+	same = initrd_aligned(&b->store, b->name, current) && json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
 	       json_is_true(json_object_get(m, "merge")) == b->o->merge &&
 	       strcmp(json_string_value(json_object_get(m, "key")) ?: "", hex) == 0 &&
 	       strcmp(json_string_value(json_object_get(m, "cmdline")) ?: "", b->cmdline) == 0;

@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* Calls labboot back once multi-user.target is reached, with the URL that
  * labboot put on the kernel command line (labboot.booted=). curl or wget if
@@ -383,23 +382,16 @@ static int cpio_add(struct archive *a, const char *path, mode_t mode, const char
  * directory entry would delete merged-/usr's lib -> usr/lib symlink and with
  * it every module and script of the distro's initrd. The directories are the
  * distro initrd's own. */
-int features_write_cpio(enum iso_layout_kind layout, const char *path, size_t lead)
+int features_write_cpio(enum iso_layout_kind layout, const char *path)
 {
-	static const char zeros[4];
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	struct archive *a;
+	struct archive *a = archive_write_new();
 	int r = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (lead >= sizeof(zeros) || write(fd, zeros, lead) != (ssize_t)lead)
-		return -EIO;
-	if (!(a = archive_write_new()))
+	if (!a)
 		return -ENOMEM;
 	archive_write_set_format_cpio_newc(a);
 	archive_write_add_filter_none(a);
-	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	if (archive_write_open_filename(a, path) != ARCHIVE_OK) {
 		archive_write_free(a);
 		return -EIO;
 	}

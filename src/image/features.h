@@ -15,9 +15,8 @@
 
 /* Writes the feature files of R into the empty directory DIR. */
 int features_write_tree(const struct recipe *r, const char *dir);
-/* Writes the second initrd (newc cpio) for LAYOUT to PATH, after LEAD
- * (< 4) zero bytes that align it behind the first. */
-int features_write_cpio(enum iso_layout_kind layout, const char *path, size_t lead);
+/* Writes the second initrd (newc cpio) for LAYOUT to PATH. */
+int features_write_cpio(enum iso_layout_kind layout, const char *path);
 /* Kernel arguments the features need (toram, the user name); appended to
  * BUF (NUL-terminated, SIZE bytes). */
 int features_cmdline(const struct recipe *r, enum iso_layout_kind layout, char *buf, size_t size);
