@@ -68,7 +68,7 @@ static int link_into(const char *src, const char *dir, const char *rel)
  * 4-byte boundary, and the EFI stub loads initrd= files back to back
  * (iPXE's BIOS loader aligns them itself). Zeros between archives are
  * skipped. An aligned one is hard-linked as it is. */
-static int place_initrd(const char *src, const char *dir)
+static int place_initrd(const char *src, const char *dir, bool pad)
 {
 	static const char zeros[4];
 	char dst[PATH_MAX], buf[1 << 16];
@@ -78,7 +78,7 @@ static int place_initrd(const char *src, const char *dir)
 
 	if (in < 0 || fstat(in, &st) < 0)
 		return -errno;
-	if (st.st_size % 4 == 0)
+	if (st.st_size % 4 == 0 || !pad)
 		return link_into(src, dir, "initrd.img");
 	if (pathf(dst, sizeof(dst), "%s/initrd.img", dir) < 0)
 		return -ENAMETOOLONG;
@@ -215,7 +215,9 @@ static int assemble(struct build *b, const char *version)
 	if (pathf(src, sizeof(src), "%s/%s", b->base_dir, b->layout.kernel) < 0 ||
 	    (r = link_into(src, b->tmp_version, "vmlinuz")) < 0)
 		return r;
-	if ((r = place_initrd(b->initrd, b->tmp_version)) < 0)
+	/* live-boot needs labboot.cpio (the layered fetch); casper's holds a
+	 * marker only, and its initrd stays as it is (unmkinitramfs reads it) */
+	if ((r = place_initrd(b->initrd, b->tmp_version, b->layout.kind == ISO_LAYOUT_LIVE_BOOT)) < 0)
 		return r;
 	if (b->layout.casper_uuid[0]) {
 		char d[PATH_MAX];
@@ -268,7 +270,7 @@ static bool up_to_date(struct build *b, char *current, size_t size)
 	    image_store_meta(&b->store, b->name, current, &m) < 0)
 		return false;
 	format_sha256_hex(hex, b->top_key);
-	same = initrd_aligned(&b->store, b->name, current) && json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
+	same = (b->layout.kind != ISO_LAYOUT_LIVE_BOOT || initrd_aligned(&b->store, b->name, current)) && json_is_true(json_object_get(m, "flatten")) == b->o->flatten &&
 	       json_is_true(json_object_get(m, "merge")) == b->o->merge &&
 	       strcmp(json_string_value(json_object_get(m, "key")) ?: "", hex) == 0 &&
 	       strcmp(json_string_value(json_object_get(m, "cmdline")) ?: "", b->cmdline) == 0;
