@@ -32,7 +32,7 @@ grep -q "warning: \[boot\] netbootxyz-url is https://$S:8081/menu.ipxe, but the 
 echo "ok: labboot check warns about https:// without HTTPS in iPXE"
 lab_spawn "$ns" python3 -m http.server 8081 --bind $S --directory "$dir/standin" >"$dir/standin.log" 2>&1
 for _ in $(seq 50); do ip netns exec "$ns" ss -Hltn 'sport = :8081' | >/dev/null grep . && break; sleep 0.1; done
-"$LABBOOT" next-boot beta netboot.xyz -c "$dir/labboot.conf" | grep -q "next boot netbootxyz, once" || fail "next-boot not set"
+"$LABBOOT" next-boot beta netboot.xyz -c "$dir/labboot.conf" | >/dev/null grep "next boot netbootxyz, once" || fail "next-boot not set"
 ex=$("$LABBOOT" explain 52:54:00:18:00:12 -c "$dir/labboot.conf" 2>/dev/null)
 grep -q "netboot.xyz entry: this iPXE has no HTTPS: the same URL over plain HTTP" <<<"$ex" || fail "explain: $ex"
 grep -q "chain --autofree http://$S:8081/menu.ipxe || goto failed" <<<"$ex" || fail "explain's script: $ex"
