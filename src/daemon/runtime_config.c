@@ -36,8 +36,10 @@ int runtime_config_open(const char *path, struct config **ret_cfg, struct store 
 			*ret_st = NULL;
 		return 0;
 	}
-	if (access(db, R_OK | W_OK) < 0 || (r = store_open(file->state_dir, &st)) < 0) {
-		fprintf(stderr, "labboot: cannot open %s (%s): the file's hosts only\n", db, strerror(errno));
+	r = access(db, R_OK | W_OK) < 0 ? -errno : store_open(file->state_dir, &st);
+	if (r < 0) { /* store_open said why */
+		if (r == -EACCES || r == -EROFS)
+			fprintf(stderr, "labboot: cannot open %s (%s): the file's hosts only\n", db, strerror(-r));
 		*ret_cfg = file;
 		if (ret_st)
 			*ret_st = NULL;

@@ -69,6 +69,23 @@ int sql_err(struct store *st, const char *what)
 	return -EIO;
 }
 
+int sql_read_err(struct store *st, const char *what)
+{
+	log_err("store: %s: %s", what, sqlite3_errmsg(st->rd.db));
+	return -EIO;
+}
+
+sqlite3 *rd_begin(struct store *st)
+{
+	pthread_mutex_lock(&st->rd.lock);
+	return st->rd.db;
+}
+
+void rd_end(struct store *st)
+{
+	pthread_mutex_unlock(&st->rd.lock);
+}
+
 int exec_sql(struct store *st, const char *sql)
 {
 	char *msg = NULL;
@@ -91,8 +108,9 @@ static int migrate(struct store *st)
 	version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
 	sqlite3_finalize(q);
 	if (version > (int)ARRAY_SIZE(migrations)) {
-		log_err("store: database schema %d is newer than this labboot (%zu)",
-			version, ARRAY_SIZE(migrations));
+		log_err("store: database schema %d is newer than this labboot (%zu): run the labboot"
+			" that wrote it, or start this one with another [server] state-dir"
+			" (README: The state database)", version, ARRAY_SIZE(migrations));
 		return -EPROTO;
 	}
 	for (int v = version; v < (int)ARRAY_SIZE(migrations); v++) {
@@ -111,15 +129,37 @@ static int migrate(struct store *st)
 	return 0;
 }
 
+/* A damaged file must stop the start with a message that says what to do,
+ * not fail later on a lease write: PRAGMA quick_check reads every page
+ * (milliseconds for a lab's database). */
+static int check_integrity(struct store *st, const char *path)
+{
+	sqlite3_stmt *q;
+	const char *verdict = NULL;
+	int s;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL) == SQLITE_OK) {
+		s = sqlite3_step(q);
+		if (s == SQLITE_ROW)
+			verdict = (const char *)sqlite3_column_text(q, 0);
+		if (verdict && strcmp(verdict, "ok") == 0) {
+			sqlite3_finalize(q);
+			return 0;
+		}
+	}
+	log_err("store: %s is damaged (%s): labboot will not use it. Stop labboot, move the file"
+		" (and its -wal and -shm) aside and start again with an empty state, or restore a copy"
+		" (README: The state database)", path, verdict ? verdict : sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return -EBADMSG;
+}
+
 static int prepare_all(struct store *st)
 {
 	struct { sqlite3_stmt **stmt; const char *sql; } q[] = {
 		{ &st->lease_put, "INSERT OR REPLACE INTO leases(ip, mac, state, expires, hostname, client_id, updated)"
 				  " VALUES(?, ?, ?, ?, ?, ?, ?)" },
 		{ &st->lease_del, "DELETE FROM leases WHERE ip = ?" },
-		{ &st->lease_by_ip, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE ip = ?" },
-		{ &st->lease_by_mac, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE mac = ?"
-				     " ORDER BY state = 2 DESC, expires DESC LIMIT 1" },
 		{ &st->event_add, "INSERT INTO events(ts, mac, host, kind, detail) VALUES(?, ?, ?, ?, ?)" },
 		{ &st->machine_seen, "INSERT INTO machines(mac, first_ts, last_ts, detail) VALUES(?1, ?2, ?2, ?3)"
 				     " ON CONFLICT(mac) DO UPDATE SET last_ts = excluded.last_ts, detail = excluded.detail" },
@@ -128,6 +168,24 @@ static int prepare_all(struct store *st)
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
 		if (sqlite3_prepare_v3(st->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].stmt, NULL) != SQLITE_OK)
 			return sql_err(st, "prepare");
+	return 0;
+}
+
+/* After the migrations, so the reader sees the schema it expects. */
+static int reader_open(struct store *st, const char *path)
+{
+	struct { sqlite3_stmt **stmt; const char *sql; } q[] = {
+		{ &st->rd.lease_by_ip, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE ip = ?" },
+		{ &st->rd.lease_by_mac, "SELECT ip, mac, state, expires, hostname, client_id FROM leases WHERE mac = ?"
+					" ORDER BY state = 2 DESC, expires DESC LIMIT 1" },
+	};
+
+	if (sqlite3_open_v2(path, &st->rd.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+		return sql_read_err(st, "read connection");
+	sqlite3_busy_timeout(st->rd.db, 5000);
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
+		if (sqlite3_prepare_v3(st->rd.db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].stmt, NULL) != SQLITE_OK)
+			return sql_read_err(st, "prepare");
 	return 0;
 }
 
@@ -153,24 +211,29 @@ int store_open(const char *dir, struct store **ret)
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutex_init(&st->rd.lock, &attr); /* a reader's callback may read again */
 	pthread_mutexattr_destroy(&attr);
 	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-	free(path);
 	if (r != SQLITE_OK) {
 		log_err("store: cannot open database in %s: %s", dir, st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		store_close(st);
-		return -EIO;
+		r = -EIO;
+		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	/* WAL + synchronous=FULL: a commit is on disk (fsynced) when it returns,
 	 * so an ACK sent after commit survives kill -9 and power loss. */
-	if ((r = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) < 0 ||
-	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0 || (r = events_start(st)) < 0) {
-		store_close(st);
-		return r;
-	}
+	if ((r = check_integrity(st, path)) < 0 ||
+	    (r = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) < 0 ||
+	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0 || (r = reader_open(st, path)) < 0 ||
+	    (r = events_start(st)) < 0)
+		goto fail;
+	free(path);
 	*ret = st;
 	return 0;
+fail:
+	free(path);
+	store_close(st);
+	return r;
 }
 
 void store_close(struct store *st)
@@ -181,11 +244,13 @@ void store_close(struct store *st)
 	events_free(st);
 	sqlite3_finalize(st->lease_put);
 	sqlite3_finalize(st->lease_del);
-	sqlite3_finalize(st->lease_by_ip);
-	sqlite3_finalize(st->lease_by_mac);
 	sqlite3_finalize(st->event_add);
 	sqlite3_finalize(st->machine_seen);
+	sqlite3_finalize(st->rd.lease_by_ip);
+	sqlite3_finalize(st->rd.lease_by_mac);
+	sqlite3_close(st->rd.db);
 	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->rd.lock);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -277,10 +342,9 @@ int store_lease_foreach(struct store *st, store_lease_fn fn, void *userdata)
 	sqlite3_stmt *q;
 	int r = 0, s;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT ip, mac, state, expires, hostname, client_id FROM leases ORDER BY ip",
+	if (sqlite3_prepare_v2(rd_begin(st), "SELECT ip, mac, state, expires, hostname, client_id FROM leases ORDER BY ip",
 			       -1, &q, NULL) != SQLITE_OK) {
-		r = sql_err(st, "lease list");
+		r = sql_read_err(st, "lease list");
 		goto out;
 	}
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
@@ -290,10 +354,10 @@ int store_lease_foreach(struct store *st, store_lease_fn fn, void *userdata)
 			break;
 	}
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		r = sql_err(st, "lease list");
+		r = sql_read_err(st, "lease list");
 	sqlite3_finalize(q);
 out:
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }
 
@@ -305,26 +369,26 @@ static int lease_query_one(struct store *st, sqlite3_stmt *q, struct lease *ret)
 		lease_from_row(q, ret);
 		r = 0;
 	} else {
-		r = s == SQLITE_DONE ? -ENOENT : sql_err(st, "lease lookup");
+		r = s == SQLITE_DONE ? -ENOENT : sql_read_err(st, "lease lookup");
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }
 
 int store_lease_by_ip(struct store *st, struct in_addr ip, struct lease *ret)
 {
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_int64(st->lease_by_ip, 1, ntohl(ip.s_addr));
-	return lease_query_one(st, st->lease_by_ip, ret);
+	rd_begin(st);
+	sqlite3_bind_int64(st->rd.lease_by_ip, 1, ntohl(ip.s_addr));
+	return lease_query_one(st, st->rd.lease_by_ip, ret);
 }
 
 int store_lease_by_mac(struct store *st, const uint8_t mac[6], struct lease *ret)
 {
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_blob(st->lease_by_mac, 1, mac, 6, SQLITE_STATIC);
-	return lease_query_one(st, st->lease_by_mac, ret);
+	rd_begin(st);
+	sqlite3_bind_blob(st->rd.lease_by_mac, 1, mac, 6, SQLITE_STATIC);
+	return lease_query_one(st, st->rd.lease_by_mac, ret);
 }
 
 /* ---- boot events: queued by any thread, written by one ------------------- */
@@ -495,12 +559,11 @@ int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
 	int r = 0, s;
 
 	store_event_flush(st); /* what this process queued is part of the answer */
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
+	if (sqlite3_prepare_v2(rd_begin(st),
 			       mac ? "SELECT id, ts, mac, host, kind, detail FROM events WHERE mac = ?1 AND ts >= ?2 ORDER BY id"
 				   : "SELECT id, ts, mac, host, kind, detail FROM events WHERE ts >= ?2 ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK) {
-		r = sql_err(st, "event list");
+		r = sql_read_err(st, "event list");
 		goto out;
 	}
 	if (mac)
@@ -522,9 +585,9 @@ int store_event_foreach(struct store *st, const uint8_t *mac, uint64_t since_ms,
 			break;
 	}
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		r = sql_err(st, "event list");
+		r = sql_read_err(st, "event list");
 	sqlite3_finalize(q);
 out:
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }

@@ -59,19 +59,18 @@ int store_host_foreach(struct store *st, store_host_fn fn, void *userdata)
 	sqlite3_stmt *q;
 	int r = 0, s;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT name, settings FROM hosts ORDER BY name", -1, &q, NULL) != SQLITE_OK) {
-		r = sql_err(st, "host list");
+	if (sqlite3_prepare_v2(rd_begin(st), "SELECT name, settings FROM hosts ORDER BY name", -1, &q, NULL) != SQLITE_OK) {
+		r = sql_read_err(st, "host list");
 		goto out;
 	}
 	while ((s = sqlite3_step(q)) == SQLITE_ROW)
 		if ((r = fn((const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1), userdata)) != 0)
 			break;
 	if (r == 0 && s != SQLITE_DONE)
-		r = sql_err(st, "host list");
+		r = sql_read_err(st, "host list");
 	sqlite3_finalize(q);
 out:
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }
 
@@ -124,9 +123,8 @@ int store_next_boot_get(struct store *st, const char *host, char *entry, size_t 
 	sqlite3_stmt *q;
 	int r;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT entry FROM next_boot WHERE host = ?1", -1, &q, NULL) != SQLITE_OK) {
-		r = sql_err(st, "next boot get");
+	if (sqlite3_prepare_v2(rd_begin(st), "SELECT entry FROM next_boot WHERE host = ?1", -1, &q, NULL) != SQLITE_OK) {
+		r = sql_read_err(st, "next boot get");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, host, -1, SQLITE_STATIC);
@@ -136,11 +134,11 @@ int store_next_boot_get(struct store *st, const char *host, char *entry, size_t 
 		r = 0;
 		break;
 	case SQLITE_DONE: r = -ENOENT; break;
-	default: r = sql_err(st, "next boot get");
+	default: r = sql_read_err(st, "next boot get");
 	}
 	sqlite3_finalize(q);
 out:
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }
 
@@ -180,11 +178,10 @@ int store_machine_foreach(struct store *st, store_machine_fn fn, void *userdata)
 	sqlite3_stmt *q;
 	int r = 0, s;
 
-	store_event_flush(st); /* before the lock: the writer needs it */
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT mac, first_ts, last_ts, detail FROM machines ORDER BY last_ts DESC", -1,
+	store_event_flush(st); /* what this process queued is part of the answer */
+	if (sqlite3_prepare_v2(rd_begin(st), "SELECT mac, first_ts, last_ts, detail FROM machines ORDER BY last_ts DESC", -1,
 			       &q, NULL) != SQLITE_OK) {
-		r = sql_err(st, "machine list");
+		r = sql_read_err(st, "machine list");
 		goto out;
 	}
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
@@ -199,10 +196,10 @@ int store_machine_foreach(struct store *st, store_machine_fn fn, void *userdata)
 			break;
 	}
 	if (r == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
-		r = sql_err(st, "machine list");
+		r = sql_read_err(st, "machine list");
 	sqlite3_finalize(q);
 out:
-	pthread_mutex_unlock(&st->lock);
+	rd_end(st);
 	return r;
 }
 

@@ -23,16 +23,33 @@ struct event_queue {
 	bool writer_started;
 };
 
+/* The read-only connection of the lookups on the request paths (HTTP,
+ * TFTP, DNS, the API): in WAL mode a reader sees the last commit and never
+ * waits for a DHCP batch, which holds the writer from BEGIN to its fsync. */
+struct store_reader {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	sqlite3_stmt *lease_by_ip, *lease_by_mac;
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;     /* recursive: a batch holds it from begin to commit */
-	sqlite3_stmt *lease_put, *lease_del, *lease_by_ip, *lease_by_mac, *event_add, *machine_seen;
+	sqlite3_stmt *lease_put, *lease_del, *event_add, *machine_seen;
+	struct store_reader rd;
 	struct event_queue events;
 };
 
 /* Both log the SQLite error and return -EIO. */
 int sql_err(struct store *st, const char *what);
 int exec_sql(struct store *st, const char *sql);
+/* The same for the reader's connection. */
+int sql_read_err(struct store *st, const char *what);
+
+/* Every read through the reader: rd_begin() locks it and returns its
+ * connection, rd_end() unlocks. */
+sqlite3 *rd_begin(struct store *st);
+void rd_end(struct store *st);
 
 /* Called by the event writer, inside its transaction. */
 void machine_seen(struct store *st, const struct boot_event *ev);
