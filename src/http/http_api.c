@@ -260,10 +260,27 @@ static int assignments(json_t *set, char **out, size_t max, size_t *n)
 	return 0;
 }
 
+/* 507 for a full state disk, 503 for one that cannot be written now,
+ * 500 for a damaged database, 4xx for the request's own problems. */
+static unsigned change_status(int r)
+{
+	switch (r) {
+	case 0: return MHD_HTTP_OK;
+	case -ENOENT: return MHD_HTTP_NOT_FOUND;
+	case -EPERM: return MHD_HTTP_FORBIDDEN;
+	case -EEXIST: return MHD_HTTP_CONFLICT;
+	case -ENOSPC: return MHD_HTTP_INSUFFICIENT_STORAGE;
+	case -EROFS: case -EBUSY: return MHD_HTTP_SERVICE_UNAVAILABLE;
+	case -EIO: case -EBADMSG: case -ENOMEM: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	default: return MHD_HTTP_BAD_REQUEST;
+	}
+}
+
 /* A change's outcome: 200 (applied or stored), 4xx with the problems. */
 static enum MHD_Result outcome(const struct api_request *rq, int r, char *text, bool hosts_changed)
 {
 	char *reply = NULL;
+	_cleanup_free_ char *reply_free = NULL;
 	size_t len = 0;
 	int told = 1;
 	unsigned status;
@@ -275,8 +292,9 @@ static enum MHD_Result outcome(const struct api_request *rq, int r, char *text, 
 			fclose(out);
 		}
 	}
-	status = r == 0 ? MHD_HTTP_OK : r == -ENOENT ? MHD_HTTP_NOT_FOUND : r == -EPERM ? MHD_HTTP_FORBIDDEN
-	       : r == -EEXIST ? MHD_HTTP_CONFLICT : r == -EIO ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
+	status = change_status(r);
+	if (status >= 500 && (!text || !*text)) /* the state disk or database: say which */
+		text = reply_free = strdup(strerror(-r));
 	json_t *j = json_pack("{s:b, s:s}", "ok", r == 0, "message", text ? text : "");
 	if (hosts_changed && r == 0)
 		json_object_set_new(j, "applied", json_boolean(told == 0));

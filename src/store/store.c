@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int events_start(struct store *st);
 static void events_stop(struct store *st);
@@ -63,16 +64,40 @@ const char *lease_state_name(enum lease_state s)
 	return "?";
 }
 
+/* What a failed statement means to the caller: a full or read-only state
+ * disk is told apart from a damaged file, so the API can say which. */
+static int store_errno(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: return -EBADMSG;
+	case SQLITE_NOMEM: return -ENOMEM;
+	default: return -EIO;
+	}
+}
+
+/* A full disk fails every DHCP batch and every event write: one line per
+ * failure would flood the log, so they are rate-limited (store-wide). */
+static int report(struct store *st, sqlite3 *db, const char *what, const char *msg)
+{
+	int r = store_errno(sqlite3_errcode(db));
+
+	pthread_mutex_lock(&st->err_lock);
+	log_ratelimited(&st->rl_err, LOG_LEVEL_ERR, "store: %.60s: %s", what, msg ? msg : sqlite3_errmsg(db));
+	pthread_mutex_unlock(&st->err_lock);
+	return r;
+}
+
 int sql_err(struct store *st, const char *what)
 {
-	log_err("store: %s: %s", what, sqlite3_errmsg(st->db));
-	return -EIO;
+	return report(st, st->db, what, NULL);
 }
 
 int sql_read_err(struct store *st, const char *what)
 {
-	log_err("store: %s: %s", what, sqlite3_errmsg(st->rd.db));
-	return -EIO;
+	return report(st, st->rd.db, what, NULL);
 }
 
 sqlite3 *rd_begin(struct store *st)
@@ -90,10 +115,12 @@ int exec_sql(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
+	int r;
+
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_err("store: %s", msg ? msg : "error");
+		r = report(st, st->db, sql, msg ? msg : "error");
 		sqlite3_free(msg);
-		return -EIO;
+		return r;
 	}
 	return 0;
 }
@@ -129,29 +156,47 @@ static int migrate(struct store *st)
 	return 0;
 }
 
+/* Why the database cannot be used, in a form the operator can act on. */
+static int refuse(struct store *st, const char *dir, const char *path, const char *verdict)
+{
+	int code = sqlite3_errcode(st->db) & 0xff;
+
+	if (verdict || code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		log_err("store: %s is damaged (%s): labboot will not use it. Stop labboot, move the file"
+			" (and its -wal and -shm) aside and start again with an empty state, or restore a copy"
+			" (README: The state database)", path, verdict ? verdict : sqlite3_errmsg(st->db));
+		return -EBADMSG;
+	}
+	if (access(dir, W_OK) < 0) {
+		int r = -errno;
+		log_err("store: cannot write %s (%s): labboot needs its state directory writable", dir, strerror(-r));
+		return r;
+	}
+	log_err("store: cannot use %s: %s", path, sqlite3_errmsg(st->db));
+	return store_errno(code);
+}
+
 /* A damaged file must stop the start with a message that says what to do,
  * not fail later on a lease write: PRAGMA quick_check reads every page
  * (milliseconds for a lab's database). */
-static int check_integrity(struct store *st, const char *path)
+static int check_integrity(struct store *st, const char *dir, const char *path)
 {
-	sqlite3_stmt *q;
-	const char *verdict = NULL;
-	int s;
+	sqlite3_stmt *q = NULL;
+	char verdict[256] = "";
+	int r = 0;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL) == SQLITE_OK) {
-		s = sqlite3_step(q);
-		if (s == SQLITE_ROW)
-			verdict = (const char *)sqlite3_column_text(q, 0);
-		if (verdict && strcmp(verdict, "ok") == 0) {
-			sqlite3_finalize(q);
-			return 0;
-		}
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		r = refuse(st, dir, path, NULL);
+	} else if (strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
+		snprintf(verdict, sizeof(verdict), "%s", (const char *)sqlite3_column_text(q, 0));
+		for (char *p = verdict; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		r = refuse(st, dir, path, verdict);
 	}
-	log_err("store: %s is damaged (%s): labboot will not use it. Stop labboot, move the file"
-		" (and its -wal and -shm) aside and start again with an empty state, or restore a copy"
-		" (README: The state database)", path, verdict ? verdict : sqlite3_errmsg(st->db));
 	sqlite3_finalize(q);
-	return -EBADMSG;
+	return r;
 }
 
 static int prepare_all(struct store *st)
@@ -213,6 +258,8 @@ int store_open(const char *dir, struct store **ret)
 	pthread_mutex_init(&st->lock, &attr);
 	pthread_mutex_init(&st->rd.lock, &attr); /* a reader's callback may read again */
 	pthread_mutexattr_destroy(&attr);
+	pthread_mutex_init(&st->err_lock, NULL);
+	st->rl_err = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (r != SQLITE_OK) {
 		log_err("store: cannot open database in %s: %s", dir, st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -222,7 +269,7 @@ int store_open(const char *dir, struct store **ret)
 	sqlite3_busy_timeout(st->db, 5000);
 	/* WAL + synchronous=FULL: a commit is on disk (fsynced) when it returns,
 	 * so an ACK sent after commit survives kill -9 and power loss. */
-	if ((r = check_integrity(st, path)) < 0 ||
+	if ((r = check_integrity(st, dir, path)) < 0 ||
 	    (r = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) < 0 ||
 	    (r = migrate(st)) < 0 || (r = prepare_all(st)) < 0 || (r = reader_open(st, path)) < 0 ||
 	    (r = events_start(st)) < 0)
@@ -251,6 +298,7 @@ void store_close(struct store *st)
 	sqlite3_close(st->rd.db);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->rd.lock);
+	pthread_mutex_destroy(&st->err_lock);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }

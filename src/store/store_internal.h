@@ -2,6 +2,7 @@
  * store_hosts.c: runtime hosts, next boots, seen machines). */
 #pragma once
 #include "store/store.h"
+#include "core/log.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -38,9 +39,12 @@ struct store {
 	sqlite3_stmt *lease_put, *lease_del, *event_add, *machine_seen;
 	struct store_reader rd;
 	struct event_queue events;
+	pthread_mutex_t err_lock;
+	struct ratelimit rl_err;  /* store errors, under err_lock */
 };
 
-/* Both log the SQLite error and return -EIO. */
+/* Both log the SQLite error (rate-limited) and return it as a negative
+ * errno: -ENOSPC (disk full), -EROFS, -EBUSY, -EBADMSG (damaged), -EIO. */
 int sql_err(struct store *st, const char *what);
 int exec_sql(struct store *st, const char *sql);
 /* The same for the reader's connection. */
