@@ -57,6 +57,7 @@ struct dhcp_server {
 	struct dhcp_reply batch[DHCP_BATCH];
 	struct ratelimit rl_bad;
 	struct ratelimit rl_silent;
+	struct ratelimit rl_store;   /* a full state disk fails every batch */
 	unsigned long n_bad;
 	struct { uint8_t mac[6]; uint64_t when_ms; } recent[DHCP_RECENT_NETBOOT];
 	size_t recent_next;
@@ -406,7 +407,7 @@ static void on_readable(int fd, uint32_t events, void *userdata)
 	}
 	committed = commit_batch(srv, n);
 	if (!committed)
-		log_err("dhcp: could not store %zu lease changes: replies withheld", n);
+		log_ratelimited(&srv->rl_store, LOG_LEVEL_ERR, "dhcp: could not store %zu lease changes: replies withheld", n);
 	for (size_t i = 0; i < n; i++) {
 		struct dhcp_reply *out = &srv->batch[i];
 		if (out->persist && !committed) {
@@ -576,6 +577,7 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->metrics = metrics;
 	srv->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_silent = (struct ratelimit)RATELIMIT_INIT(10000, 50);
+	srv->rl_store = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	if ((r = lease_table_new(&srv->leases)) < 0 || (r = dhcp_policy_new(cfg, srv->leases, &srv->policy)) < 0)
 		goto fail;
 	if ((r = store_lease_foreach(st, load_lease, srv)) < 0)
