@@ -292,6 +292,65 @@ static void record_file_error(struct http_server *srv, const struct config *cfg,
 	log_warn("http: %s: %s %u", format_ipv4(ip, peer_addr(c)), rel, status);
 }
 
+/* A file's bytes through pread rather than MHD's sendfile: when the file
+ * is truncated under a transfer, sendfile returns 0 and MHD then waits on
+ * the connection until its timeout, with the client hanging; here the
+ * short read ends the response with an error at once (as nginx does). */
+struct file_body {
+	struct http_server *srv;
+	int fd;
+	uint64_t start, len;
+	char rel[256];
+};
+
+#define FILE_BODY_BLOCK (64 * 1024)
+
+static ssize_t file_body_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct file_body *fb = cls;
+	ssize_t n;
+
+	if (pos >= fb->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (max > fb->len - pos)
+		max = (size_t)(fb->len - pos);
+	do
+		n = pread(fb->fd, buf, max, (off_t)(fb->start + pos));
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	log_ratelimited(&fb->srv->rl, LOG_LEVEL_WARN, "http: %s %s at byte %llu: transfer ended", fb->rel,
+			n == 0 ? "got shorter" : strerror(errno), (unsigned long long)(fb->start + pos));
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void file_body_free(void *cls)
+{
+	struct file_body *fb = cls;
+
+	close(fb->fd);
+	free(fb);
+}
+
+/* Takes fd (closed with the response, or here on failure). */
+static struct MHD_Response *file_response(struct http_server *srv, int fd, uint64_t start, uint64_t len,
+					  const char *rel)
+{
+	struct file_body *fb = malloc(sizeof(*fb));
+	struct MHD_Response *r;
+
+	if (!fb) {
+		close(fd);
+		return NULL;
+	}
+	*fb = (struct file_body){ .srv = srv, .fd = fd, .start = start, .len = len };
+	snprintf(fb->rel, sizeof(fb->rel), "%.200s", rel);
+	r = MHD_create_response_from_callback(len, FILE_BODY_BLOCK, file_body_read, fb, file_body_free);
+	if (!r)
+		file_body_free(fb);
+	return r;
+}
+
 static enum MHD_Result serve_file(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
 				  int dir_fd, const char *url_path, bool head, uint64_t *ret_body)
 {
@@ -344,12 +403,9 @@ static enum MHD_Result serve_file(struct http_server *srv, const struct config *
 	} else {
 		status = MHD_HTTP_PARTIAL_CONTENT;
 	}
-	/* MHD sends it with sendfile and closes fd with the response */
-	r = MHD_create_response_from_fd_at_offset64(sb.st_size ? end - start + 1 : 0, fd, start);
-	if (!r) {
-		close(fd);
+	r = file_response(srv, fd, start, sb.st_size ? end - start + 1 : 0, rel);
+	if (!r)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	}
 	if (status == MHD_HTTP_PARTIAL_CONTENT) {
 		snprintf(range_hdr, sizeof(range_hdr), "bytes %llu-%llu/%llu", (unsigned long long)start,
 			 (unsigned long long)end, (unsigned long long)sb.st_size);
