@@ -3,6 +3,7 @@
  * committed (fsync) in one transaction, then the replies sent. */
 #include "dhcp/dhcp_server.h"
 #include "dhcp/dhcp_policy.h"
+#include "dhcp/lease_clock.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
@@ -47,6 +48,7 @@ struct dhcp_server {
 	struct dhcp_iface ifaces[CONFIG_MAX_IFACES];
 	size_t n_ifaces;
 	struct loop_timer *expiry_timer;
+	struct lease_clock clock;     /* lease times: see lease_clock.h */
 	struct metrics *metrics;
 	struct loop_timer *usage_timer;   /* a recount of the pool gauges is due */
 	bool usage_due;
@@ -62,6 +64,11 @@ struct dhcp_server {
 	struct { uint8_t mac[6]; uint64_t when_ms; } recent[DHCP_RECENT_NETBOOT];
 	size_t recent_next;
 };
+
+static uint64_t lease_now_s(const struct dhcp_server *srv)
+{
+	return lease_clock_now_ms(&srv->clock, now_monotonic_ms()) / 1000;
+}
 
 static bool is_netboot_client(const struct dhcp_msg *m)
 {
@@ -277,7 +284,7 @@ static int receive_one(struct dhcp_iface *ifc, int fd, struct dhcp_reply *out, s
 		rx.iface_addr = ifc->addr.s_addr ? ifc->addr : srv->cfg->address;
 	rx.src = from.sin_addr;
 	rx.src_port = ntohs(from.sin_port);
-	rx.now = now_realtime_ms() / 1000;
+	rx.now = lease_now_s(srv);
 	if ((r = dhcp_msg_parse(buf, (size_t)n, &srv->msg)) < 0 || srv->msg.op != DHCP_OP_REQUEST) {
 		char src[16];
 		srv->n_bad++;
@@ -332,7 +339,7 @@ static void count_lease(struct lease *l, void *userdata)
  * to the metrics whole: a scrape never touches the table. */
 static void publish_usage(struct dhcp_server *srv)
 {
-	struct usage_scan u = { .cfg = srv->cfg, .now = now_realtime_ms() / 1000 };
+	struct usage_scan u = { .cfg = srv->cfg, .now = lease_now_s(srv) };
 
 	if (!srv->metrics)
 		return;
@@ -454,11 +461,51 @@ static void expire_one(struct lease *l, void *userdata)
 	}
 }
 
+struct clock_shift {
+	struct dhcp_server *srv;
+	int64_t by_s;
+	int r;
+};
+
+static void shift_one(struct lease *l, void *userdata)
+{
+	struct clock_shift *cs = userdata;
+
+	if (!l->expires)
+		return;
+	l->expires = (uint64_t)((int64_t)l->expires + cs->by_s);
+	if (l->state != LEASE_OFFERED && cs->r == 0) /* offers are never stored */
+		cs->r = store_lease_put(cs->srv->st, l);
+}
+
+/* The wall clock was set: every lease moves with it, in memory and in the
+ * store, so each keeps the time it had left (and a restart reads them
+ * right). If the store cannot take it, memory still has the right times. */
+static void follow_clock_jump(struct dhcp_server *srv)
+{
+	struct clock_shift cs = { .srv = srv };
+	int began;
+
+	cs.by_s = lease_clock_jump_s(&srv->clock, now_realtime_ms(), now_monotonic_ms());
+	if (!cs.by_s)
+		return;
+	cs.r = began = store_begin(srv->st);
+	lease_table_foreach(srv->leases, shift_one, &cs);
+	if (began == 0 && cs.r == 0)
+		cs.r = store_commit(srv->st);
+	else if (began == 0)
+		store_rollback(srv->st);
+	log_warn("dhcp: the wall clock jumped %+llds: lease times moved with it%s", (long long)cs.by_s,
+		 cs.r < 0 ? " (in memory only: the store refused them)" : "");
+}
+
 static void on_expiry_timer(struct loop_timer *t, void *userdata)
 {
 	struct dhcp_server *srv = userdata;
-	struct expiry_scan scan = { .srv = srv, .now = now_realtime_ms() / 1000 };
+	struct expiry_scan scan = { .srv = srv };
 
+	follow_clock_jump(srv);
+	scan.now = lease_now_s(srv);
 	lease_table_foreach(srv->leases, expire_one, &scan);
 	for (size_t i = 0; i < scan.n_drop; i++)
 		lease_table_remove(srv->leases, scan.drop[i]);
@@ -578,6 +625,7 @@ int dhcp_server_new(const struct config *cfg, struct loop *loop, struct store *s
 	srv->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_silent = (struct ratelimit)RATELIMIT_INIT(10000, 50);
 	srv->rl_store = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	lease_clock_init(&srv->clock, now_realtime_ms(), now_monotonic_ms());
 	if ((r = lease_table_new(&srv->leases)) < 0 || (r = dhcp_policy_new(cfg, srv->leases, &srv->policy)) < 0)
 		goto fail;
 	if ((r = store_lease_foreach(st, load_lease, srv)) < 0)
@@ -606,7 +654,7 @@ static void announce_bound(struct lease *l, void *userdata)
 {
 	struct dhcp_server *srv = userdata;
 
-	if (l->state == LEASE_BOUND && l->hostname[0] && l->expires > now_realtime_ms() / 1000)
+	if (l->state == LEASE_BOUND && l->hostname[0] && l->expires > lease_now_s(srv))
 		srv->hook(srv->hook_userdata, l->hostname, l->ip, true);
 }
 
