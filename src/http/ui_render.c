@@ -170,6 +170,17 @@ static void button(struct ui_buf *b, const char *label, const char *id)
 	ui_raw(b, "</button></form>");
 }
 
+/* The end of a table: a row that says it has none, if so. */
+static void table_end(struct ui_buf *b, size_t n_rows, int cols, const char *none)
+{
+	if (n_rows == 0) {
+		ui_fmt(b, "<tr><td colspan=\"%d\" class=\"dim\">", cols);
+		ui_text(b, none);
+		ui_raw(b, "</td></tr>");
+	}
+	ui_raw(b, "</tbody></table>");
+}
+
 /* ---- the frame -------------------------------------------------------------- */
 
 static const struct {
@@ -415,9 +426,8 @@ void ui_render_hosts(struct ui_buf *b, const struct ui_frame *f, const struct ui
 		}
 		ui_raw(b, "</tr>\n");
 	}
-	if (n == 0)
-		ui_raw(b, "<tr><td colspan=\"7\" class=\"dim\">no hosts</td></tr>");
-	ui_raw(b, "</tbody></table></div>\n");
+	table_end(b, n, 7, "no hosts");
+	ui_raw(b, "</div>\n");
 	if (f->logged_in)
 		add_host_form(b);
 	page_end(b);
@@ -501,9 +511,8 @@ void ui_render_discovered(struct ui_buf *b, const struct ui_frame *f, const stru
 		}
 		ui_raw(b, "</tr>\n");
 	}
-	if (n == 0)
-		ui_raw(b, "<tr><td colspan=\"5\" class=\"dim\">none</td></tr>");
-	ui_raw(b, "</tbody></table></div>\n");
+	table_end(b, n, 5, "none");
+	ui_raw(b, "</div>\n");
 	page_end(b);
 }
 
@@ -523,9 +532,8 @@ void ui_render_leases(struct ui_buf *b, const struct ui_frame *f, const struct u
 		ui_fmt(b, "</td><td><meter min=\"0\" max=\"%u\" value=\"%u\" high=\"%u\"></meter> %u of %u</td></tr>\n",
 		       pools[i].size, pools[i].used, pools[i].size - pools[i].size / 10, pools[i].used, pools[i].size);
 	}
-	if (n_pools == 0)
-		ui_raw(b, "<tr><td colspan=\"3\" class=\"dim\">no pools</td></tr>");
-	ui_raw(b, "</tbody></table><h2>Leases</h2><table><thead><tr><th>IP</th><th>MAC</th><th>State</th>"
+	table_end(b, n_pools, 3, "no pools");
+	ui_raw(b, "<h2>Leases</h2><table><thead><tr><th>IP</th><th>MAC</th><th>State</th>"
 		  "<th>Expires (UTC)</th><th>Hostname</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < n_leases; i++) {
 		ui_raw(b, "<tr class=\"lease\"><td>");
@@ -540,9 +548,8 @@ void ui_render_leases(struct ui_buf *b, const struct ui_frame *f, const struct u
 		ui_text(b, leases[i].hostname);
 		ui_raw(b, "</td></tr>\n");
 	}
-	if (n_leases == 0)
-		ui_raw(b, "<tr><td colspan=\"5\" class=\"dim\">no leases</td></tr>");
-	ui_raw(b, "</tbody></table></div>\n");
+	table_end(b, n_leases, 5, "no leases");
+	ui_raw(b, "</div>\n");
 	page_end(b);
 }
 
@@ -588,9 +595,8 @@ void ui_render_images(struct ui_buf *b, const struct ui_frame *f, const struct u
 			ui_text(b, images[i].kernel ? images[i].kernel : "-");
 		ui_raw(b, "</td></tr>\n");
 	}
-	if (n == 0)
-		ui_raw(b, "<tr><td colspan=\"3\" class=\"dim\">no images</td></tr>");
-	ui_raw(b, "</tbody></table></div>\n");
+	table_end(b, n, 3, "no images");
+	ui_raw(b, "</div>\n");
 	page_end(b);
 }
 
