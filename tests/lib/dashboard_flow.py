@@ -9,6 +9,7 @@ Prints "ok: ..." per check; exits 1 with "FAIL: ..." at the first failure.
 """
 import argparse
 import os
+import socket
 import subprocess
 import sys
 
@@ -151,6 +152,18 @@ def changes():
         fail(f"labboot next-boot alpha: {out}")
     ok(f"labboot next-boot alpha: {out.strip()}")
 
+    # wake: the magic packet reaches this namespace's eth0 (broadcast, port 9)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx:
+        rx.bind(("", 9))
+        rx.settimeout(10)
+        submit_in('tr.host[data-host="alpha"]', "Wake")
+        expect_in("wake", "magic packet for 52:54:00:64:00:10 sent on br0", message())
+        want = b"\xff" * 6 + bytes.fromhex("525400640010") * 16
+        got = rx.recv(200)
+        if got != want:
+            fail(f"magic packet {got.hex()}")
+    ok("the magic packet for alpha arrived")
+
     # the discovered machine becomes a host
     page("/ui/discovered")
     row = 'tr.machine[data-mac="52:54:00:64:00:77"]'
@@ -167,6 +180,7 @@ def changes():
     page("/ui/images")
     submit_in('tr.image[data-image="live"]', "Roll back to it")
     expect_in("rollback", "live@2026-12-01 is now the default", message())
+    shot("4-images")
     cur = os.readlink(os.path.join(a.images, "live", "current"))
     if cur != "2026-12-01":
         fail(f"current is {cur}")
@@ -198,6 +212,9 @@ def live_update():
     wd.wait("the page to show the CLI's next boot", lambda: next_cell("gamma") == "local", timeout=30)
     ok("the page shows a change made by the CLI without a reload")
     shot("3-hosts-live")
+    page("/ui/hosts/beta")
+    expect_in("beta's page", "http-error", main_text())
+    shot("5-host-beta")
 
 
 def main():
