@@ -1,6 +1,7 @@
 /* libFuzzer: the dashboard's form fields, URL encoding and origin check. */
 #include "http/ui_form.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

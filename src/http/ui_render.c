@@ -308,7 +308,7 @@ static void boot_summary(struct ui_buf *b, const struct ui_frame *f, const struc
 		ui_raw(b, "<span class=\"state up\">up</span> after ");
 		ui_secs(b, tl->total_ms);
 	} else {
-		ui_raw(b, "<span class=\"state\">");
+		ui_raw(b, tl->up ? "<span class=\"state\">" : "<span class=\"state\">in ");
 		ui_text(b, tl->up ? "up" : boot_reached(tl));
 		ui_raw(b, "</span> after ");
 		ui_secs(b, (int64_t)(tl->last_ms - tl->start_ms));

@@ -62,12 +62,20 @@ def host_row(name):
     return wd.text(rows[0]) if rows else ""
 
 
+def submit(el):
+    """Clicks el and waits for the page its form leads to (a new document)."""
+    wd.execute("window.labbootOld = true;")
+    wd.click(el)
+    wd.wait("the next page", lambda: wd.execute(
+        "return !window.labbootOld && document.readyState === 'complete';"))
+
+
 def submit_in(row_css, button_text):
     """Clicks the button labelled button_text inside the element row_css."""
     row = wd.find(row_css)
     for b in wd.find_all("button", row):
         if wd.text(b) == button_text:
-            wd.click(b)
+            submit(b)
             return
     fail(f"no button '{button_text}' in {row_css}")
 
@@ -104,7 +112,7 @@ def read_only_pages():
 def login(token):
     page("/ui/login")
     wd.type(wd.find("#token"), token)
-    wd.click(wd.find("#login"))
+    submit(wd.find("#login"))
 
 
 def logins():
@@ -131,7 +139,7 @@ def changes():
     wd.type(wd.find("#add-mac"), "52:54:00:64:00:20")
     wd.type(wd.find("#add-ip"), "198.18.64.20")
     wd.type(wd.find("#add-image"), "tiny")
-    wd.click(wd.find("#add-submit"))
+    submit(wd.find("#add-submit"))
     expect_in("adding gamma", "host gamma added", message())
     expect_in("gamma in the page", "runtime", host_row("gamma"))
     ls = cli("host", "ls")
@@ -190,7 +198,7 @@ def changes():
     page("/ui/hosts")
     wd.type(wd.find("#add-name"), "epsilon")
     wd.type(wd.find("#add-mac"), "52:54:00:64:00:10")  # alpha's
-    wd.click(wd.find("#add-submit"))
+    submit(wd.find("#add-submit"))
     expect_in("a clash", "alpha", message())
     if "bad" not in wd.prop(wd.find("#message"), "className"):
         fail("a refusal shown as a success")
@@ -234,7 +242,7 @@ def main():
         logins()
         changes()
         live_update()
-        wd.click(wd.find("#logout"))
+        submit(wd.find("#logout"))
         wd.wait("the login link", lambda: wd.find_all("#login-link"))
         ok("logged out")
     except WebDriverError as e:

@@ -155,7 +155,7 @@ static void hosts_page(void **state)
 	assert_non_null(strstr(b.p, "file:12"));
 	assert_non_null(strstr(b.p, "failed: http-error images/&lt;script&gt;"));
 	assert_non_null(strstr(b.p, "<rect class=\"p0\" x=\"0\" y=\"0\" width=\"1000\"")); /* only firmware DHCP known */
-	assert_non_null(strstr(b.p, "iPXE</span> after 1.50 s")); /* stopped in iPXE */
+	assert_non_null(strstr(b.p, ">in iPXE</span> after 1.50 s")); /* stopped in iPXE */
 	assert_non_null(strstr(b.p, "<script src=\"/ui/static/ui.js\" defer></script>"));
 	assert_null(strstr(b.p, " style=")); /* the CSP forbids inline style */
 	assert_null(strstr(b.p, "/ui/action")); /* not logged in: no forms */
