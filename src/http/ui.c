@@ -477,6 +477,10 @@ static int run_action(const struct api_request *rq, struct form *fm, FILE *out)
 	int r;
 
 	if (!strcmp(fm->what, "host-add")) {
+		if (!fm->name[0]) {
+			fprintf(out, "a new host needs a name");
+			return -EINVAL;
+		}
 		snprintf(assign, sizeof(assign), "image=%s", fm->image);
 		r = action_host_put(cfg, rq->st, true, fm->name, fm->mac, fm->ip[0] ? fm->ip : NULL, assigns,
 				    fm->image[0] ? 1 : 0, out);
