@@ -9,6 +9,7 @@ FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 ONLY=${ONLY:-}            # run only tests whose name contains this
 LOGDIR=${LOGDIR:-$(mktemp -d /tmp/labboot-tests.XXXXXX)}
+export LOGDIR            # tests keep artefacts there (the dashboard's screenshots)
 passed=0 failed=0 skipped=0
 failures=()
 

@@ -1,4 +1,5 @@
 #include "http/http_api.h"
+#include "http/ui_form.h"
 #include "admin/actions.h"
 #include "boot/timeline.h"
 #include "core/log.h"
@@ -132,7 +133,7 @@ int http_api_token_load(const char *state_dir, char token[HTTP_TOKEN_LEN + 1])
 	return r;
 }
 
-static bool same_secret(const char *a, size_t alen, const char *b)
+bool http_same_secret(const char *a, size_t alen, const char *b)
 {
 	size_t blen = strlen(b);
 	unsigned char diff = alen != blen;
@@ -149,9 +150,26 @@ bool http_authorized(struct MHD_Connection *c, const char *token)
 
 	if (!token || !*token)
 		return false;
-	if (auth && strncmp(auth, "Bearer ", 7) == 0 && same_secret(auth + 7, strlen(auth + 7), token))
+	if (auth && strncmp(auth, "Bearer ", 7) == 0 && http_same_secret(auth + 7, strlen(auth + 7), token))
 		return true;
-	return cookie && same_secret(cookie, strlen(cookie), token);
+	return cookie && http_same_secret(cookie, strlen(cookie), token);
+}
+
+bool http_same_origin(struct MHD_Connection *c)
+{
+	return ui_same_origin(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+			      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+			      MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER));
+}
+
+/* A browser sends the cookie along with a request another page makes:
+ * with it (no Bearer), a change must come from a page of this server. */
+static bool change_authorized(struct MHD_Connection *c, const char *token)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	bool bearer = auth && strncmp(auth, "Bearer ", 7) == 0;
+
+	return http_authorized(c, token) && (bearer || http_same_origin(c));
 }
 
 /* ---- reads ---------------------------------------------------------------- */
@@ -388,7 +406,7 @@ enum MHD_Result http_api_serve(const struct api_request *rq)
 {
 	if (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD"))
 		return serve_read(rq);
-	if (!http_authorized(rq->c, rq->token)) {
+	if (!change_authorized(rq->c, rq->token)) {
 		struct MHD_Response *r;
 		enum MHD_Result ret;
 		static const char msg[] = "{\"ok\": false, \"message\": \"a change needs the API token\"}\n";

@@ -35,5 +35,10 @@ enum MHD_Result http_api_serve(const struct api_request *rq);
 
 /* STATE/api-token: read, or made (0600) with a new random token. */
 int http_api_token_load(const char *state_dir, char token[HTTP_TOKEN_LEN + 1]);
+/* a (alen bytes) is the secret b, compared in constant time. */
+bool http_same_secret(const char *a, size_t alen, const char *b);
 /* The request carries the token (Bearer or the labboot_token cookie). */
 bool http_authorized(struct MHD_Connection *c, const char *token);
+/* The request comes from a page of this server (ui_same_origin): what a
+ * change the labboot_token cookie authorizes needs as well. */
+bool http_same_origin(struct MHD_Connection *c);

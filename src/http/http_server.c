@@ -7,6 +7,7 @@
 #include "http/http_server.h"
 #include "http/http_api.h"
 #include "http/http_parse.h"
+#include "http/ui.h"
 #include "image/image_boot.h"
 #include "image/image_store.h"
 #include "boot/boot_events.h"
@@ -480,7 +481,7 @@ static void keep_body(struct http_conn *conn, const char *url, const char *data,
 {
 	char *grown;
 
-	if (strncmp(url, "/api/", 5) != 0 || conn->too_big)
+	if ((strncmp(url, "/api/", 5) != 0 && !ui_path(url)) || conn->too_big)
 		return;
 	if (conn->len + size > HTTP_BODY_MAX || !(grown = realloc(conn->body, conn->len + size + 1))) {
 		conn->too_big = true;
@@ -498,7 +499,7 @@ static enum metric_http_class request_class(const char *url)
 		return METRIC_HTTP_SCRIPT;
 	if (strcmp(url, "/booted") == 0)
 		return METRIC_HTTP_BOOTED;
-	if (strncmp(url, "/api/", 5) == 0)
+	if (strncmp(url, "/api/", 5) == 0 || ui_path(url))
 		return METRIC_HTTP_API;
 	if (strcmp(url, "/metrics") == 0)
 		return METRIC_HTTP_METRICS;
@@ -544,11 +545,13 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 		return serve_script(srv, cfg, c, &conn->sent);
 	if (strcmp(url, "/booted") == 0)
 		return serve_booted(srv, cfg, c);
-	if (strncmp(url, "/api/", 5) == 0) {
+	if (strncmp(url, "/api/", 5) == 0 || ui_path(url)) { /* the dashboard's requests are the API's kind */
 		struct api_request rq = { .cfg = cfg, .st = srv->st, .c = c, .url = url, .method = method,
 					  .body = conn->body ? conn->body : "", .body_len = conn->len,
 					  .token = cfg->http_api_token ? cfg->http_api_token : srv->token };
-		return conn->too_big ? send_error(c, MHD_HTTP_CONTENT_TOO_LARGE) : http_api_serve(&rq);
+		if (conn->too_big)
+			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE);
+		return ui_path(url) ? ui_serve(&rq) : http_api_serve(&rq);
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
