@@ -9,18 +9,24 @@
 # lease is stored. A start on a read-only state disk is refused with the
 # reason (a tmpfs with files open for writing cannot be remounted read-only
 # under a running labboot: EBUSY), and so is a start on a damaged database
-# or one stamped by a newer labboot; the leases survive all of it.
+# or one stamped by a newer labboot; the leases survive all of it. Last,
+# `labboot image build` onto a full image store fails with the reason and
+# publishes nothing, leaves no temp directory, mount or loop device, and
+# succeeds once there is space.
 # Subnet 198.18.66.0/24.
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
-t_need busybox curl python3 sqlite3
+t_need busybox curl python3 sqlite3 unsquashfs
+eval "$("$ROOT/tests/image/inputs.sh" --tiny)"
 
 d=$(lab_tmpdir)
 NET=198.18.66
 mkdir -p "$d/state" "$d/www"
+mkdir -p "$d/images"
 mount -t tmpfs -o size=4m,mode=0750 labboot-test "$d/state"
+mount -t tmpfs -o size=24m,mode=0755 labboot-test "$d/images"
 # shellcheck disable=SC2016  # expanded at exit
-lab_on_exit 'umount -l "$d/state" 2>/dev/null || true'
+lab_on_exit 'umount -l "$d/state" 2>/dev/null || true; umount -l "$d/images" 2>/dev/null || true'
 cat >"$d/conf" <<EOF
 $(t_conf_server $NET.1 "$d" http)
 [dhcp]
@@ -30,6 +36,8 @@ lease-time = 1h
 router = $NET.1
 [http]
 root = $d/www
+[images]
+root = $d/images
 [image "tiny"]
 kernel = vmlinuz
 [host "alpha"]
@@ -153,4 +161,24 @@ for what in damaged newer; do
 	grep -q "$d/state/labboot.db\|state-dir" "$d/start.log" || t_fail "$what database: no file named: $(cat "$d/start.log")"
 	t_ok "$what database: start refused ($rc): $(grep -m1 '^error store' "$d/start.log")"
 done
+
+# --- image publishing on a full disk: fails whole, leaves nothing -----------
+mkdir -p "$d/recipe"
+cp "$TINY_ISO" "$d/recipe/live.iso"
+printf 'FROM ./live.iso sha256:%s\nRUN echo full > /etc/motd\n' "$TINY_ISO_SHA256" >"$d/recipe/disk.recipe"
+dd if=/dev/zero of="$d/images/fill" bs=64k status=none 2>/dev/null || true
+if L image build "$d/recipe/disk.recipe" >"$d/build.out" 2>&1; then
+	t_fail "an image build on a full disk succeeded"
+fi
+grep -qi "space" "$d/build.out" || t_fail "image build on a full disk: no reason: $(tail -5 "$d/build.out")"
+t_expect_eq "versions published on a full disk" "$(L image ls disk 2>/dev/null | wc -l)" 0
+left=$(find "$d/images" -mindepth 1 -maxdepth 3 -name '.tmp*' | head -3)
+[ -z "$left" ] || t_fail "a failed build left $left"
+grep -qF "$d" /proc/self/mountinfo && grep -F "$d" /proc/self/mountinfo | grep -v "$d/state\|$d/images " &&
+	t_fail "a failed build left mounts"
+! losetup -a | >/dev/null grep -F "$d" || t_fail "a failed build left loop devices"
+t_ok "image build on a full disk: refused ($(grep -i -m1 space "$d/build.out" | cut -c1-100)), nothing published or left"
+rm -f "$d/images/fill"
+L image build "$d/recipe/disk.recipe" >"$d/build2.out" 2>&1 || t_fail "build with space back: $(tail -5 "$d/build2.out")"
+t_expect_eq "versions published with space back" "$(L image ls disk | wc -l)" 1
 echo "PASS"
