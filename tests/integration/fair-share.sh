@@ -164,3 +164,14 @@ alive dhcp
 
 good curl -sS --max-time 10 "http://$S/metrics" | promtool check metrics || t_fail "promtool"
 t_ok "labboot stayed up; /metrics is promtool-clean"
+
+# MHD's per-connection timeout is changed from its callbacks: a stop with a
+# download in flight and a kept-alive connection must not hang
+t_bg "$G" "$d/slow2.out" python3 "$ROOT/tests/lib/hostile_client.py" http-slow "$S" /big.bin 20 >/dev/null
+good curl -sS --max-time 10 -o /dev/null "http://$S/metrics"
+sleep 1
+kill -TERM "$LABBOOT_PID"
+for _ in $(seq 50); do kill -0 "$LABBOOT_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$LABBOOT_PID" 2>/dev/null && t_fail "labboot did not stop within 5 s of SIGTERM with a download in flight"
+grep -q "shutting down" "$d/log" || t_fail "no clean shutdown"
+t_ok "labboot stops at once with a download in flight"
