@@ -78,7 +78,7 @@ echo "http: hostile $held; $(grep '"attack"' "$d/hold.out"); $released; curl fro
 held=$(grep '"attack"' "$d/hold.out")
 echo "$script" | grep -q '^#!ipxe' || t_fail "no boot script while the hostile client holds connections: $script"
 n=$(field "$held" held)
-[ "$n" -ge 1 ] && [ "$n" -le 18 ] || t_fail "one address holds $n connections (max-per-client 16)"
+{ [ "$n" -ge 1 ] && [ "$n" -le 18 ]; } || t_fail "one address holds $n connections (max-per-client 16)"
 t_ok "one address holds $n of $(field "$held" tried) connections; another gets its script in $curl_ms ms"
 [ "$curl_ms" -lt 5000 ] || t_fail "the script took $curl_ms ms"
 [ "$(field "$released" left)" = 0 ] || t_fail "idle half requests outlived request-timeout: $released"
@@ -107,7 +107,7 @@ back=$(grep '"back"' "$d/tftp.out")
 echo "tftp: hostile $flood; $back; atftp from another address: $atftp_ms ms"
 cmp -s "$d/got.bin" "$d/tftp/small.bin" || t_fail "atftp got a different file"
 n=$(field "$flood" transfers)
-[ "$n" -ge 1 ] && [ "$n" -le 8 ] || t_fail "one address started $n transfers at once (max-per-client 8)"
+{ [ "$n" -ge 1 ] && [ "$n" -le 8 ]; } || t_fail "one address started $n transfers at once (max-per-client 8)"
 [ "$(field "$flood" busy)" = 0 ] || t_fail "the server was busy: $flood"
 t_ok "one address holds $n transfers; atftp from another address gets its file in $atftp_ms ms"
 [ "$(field "$back" after_s)" != None ] || t_fail "the hostile client's slots never came back"
@@ -132,7 +132,7 @@ echo "dns: hostile $dns; dig from another address: $dig_ms ms"
 t_expect_eq "dig beside a flood" "$a" "$NET.10"
 n=$(field "$dns" answered)
 # a burst of 40 and 20 a second while it sends and reads: a few hundred at most
-[ "$n" -ge 1 ] && [ "$n" -le 300 ] || t_fail "one address got $n answers of 3000 (rate-limit 20)"
+{ [ "$n" -ge 1 ] && [ "$n" -le 300 ]; } || t_fail "one address got $n answers of 3000 (rate-limit 20)"
 [ "$(field "$dns" truncated)" -gt 0 ] || t_fail "no TC=1 slip: $dns"
 t_ok "one address got $n answers of 3000 and $(field "$dns" truncated) TC=1; dig from another in $dig_ms ms"
 t_expect_eq "over TCP, not limited" "$(ip netns exec "$H" dig +short +tcp @"$S" good.lab A)" "$NET.10"
