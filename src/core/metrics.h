@@ -82,6 +82,7 @@ enum metric_client_limit {
 	METRIC_LIMIT_TFTP_FIRST_ACK,    /* a transfer whose first block was never answered, ended early */
 	METRIC_LIMIT_DNS_DROPPED,       /* a query over [dns] rate-limit, dropped */
 	METRIC_LIMIT_DNS_TRUNCATED,     /* one answered TC=1 instead (the slip), to retry over TCP */
+	METRIC_LIMIT_DNS_TCP_CONNECTIONS, /* a DNS TCP connection over 8 from one address, closed */
 	METRIC_LIMIT_COUNT_,
 };
 

@@ -27,6 +27,9 @@
 #define DNS_UDP_RECV_MAX 4096         /* larger queries are dropped */
 #define DNS_UDP_BURST 64              /* datagrams handled per wakeup */
 #define DNS_TCP_MAX_CONNS 64
+/* TCP is where a client over its UDP rate is sent (TC=1): one address
+ * must not hold every connection. */
+#define DNS_TCP_MAX_PER_CLIENT 8
 #define DNS_TCP_MAX_QUERY 4096
 #define DNS_TCP_MAX_WBUF (256 * 1024) /* unsent replies per connection */
 #define DNS_TCP_IDLE_MS 10000         /* RFC 7766 6.2.3 */
@@ -466,6 +469,15 @@ static void on_conn_idle(struct loop_timer *t, void *userdata)
 	conn_free(userdata);
 }
 
+static unsigned tcp_conns_from(const struct dns_server *srv, struct in_addr addr)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < DNS_TCP_MAX_CONNS; i++)
+		n += srv->conns[i] && srv->conns[i]->peer.sin_addr.s_addr == addr.s_addr;
+	return n;
+}
+
 static void on_accept(int fd, uint32_t events, void *userdata)
 {
 	struct dns_server *srv = userdata;
@@ -477,6 +489,13 @@ static void on_accept(int fd, uint32_t events, void *userdata)
 
 	if (cfd < 0)
 		return;
+	if (tcp_conns_from(srv, peer.sin_addr) >= DNS_TCP_MAX_PER_CLIENT) {
+		metrics_count(srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_DNS_TCP_CONNECTIONS);
+		log_ratelimited(&srv->rl_busy, LOG_LEVEL_WARN, "dns: %s has %u TCP connections open, closing a new one",
+				inet_ntoa(peer.sin_addr), DNS_TCP_MAX_PER_CLIENT);
+		close(cfd);
+		return;
+	}
 	for (slot = 0; slot < DNS_TCP_MAX_CONNS && srv->conns[slot]; slot++)
 		;
 	if (slot == DNS_TCP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {

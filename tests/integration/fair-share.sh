@@ -3,9 +3,10 @@
 # take every HTTP connection, TFTP slot, DNS answer and DHCP address while
 # real clients at .50 (curl, atftp, dig) and a reserved machine (udhcpc) are
 # served beside it. The limits are set low ([http] max-per-client 16,
-# request-timeout 2s, [tftp] max-per-client 8, [dns] rate-limit 20) so that
-# the counts stay small; labboot must stay up, refuse the excess and count
-# it in /metrics. Timings are asserted loosely, and printed.
+# request-timeout 2s, [tftp] max-per-client 8, [dns] rate-limit 20; DNS over
+# TCP has a fixed 8 per address) so that the counts stay small; labboot must
+# stay up, refuse the excess and count it in /metrics. Timings are asserted
+# loosely, and printed.
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
 t_need curl atftp dig busybox python3 promtool
@@ -136,8 +137,19 @@ n=$(field "$dns" answered)
 [ "$(field "$dns" truncated)" -gt 0 ] || t_fail "no TC=1 slip: $dns"
 t_ok "one address got $n answers of 3000 and $(field "$dns" truncated) TC=1; dig from another in $dig_ms ms"
 t_expect_eq "over TCP, not limited" "$(ip netns exec "$H" dig +short +tcp @"$S" good.lab A)" "$NET.10"
+# where the slip sends clients: one address holds 8 of its 64 connections
+hostile tcp-hold "$S" 53 64 5 >"$d/tcp.out" 2>&1 &
+hold_pid=$!
+for _ in $(seq 100); do grep -q '"held"' "$d/tcp.out" && break; sleep 0.1; done
+tcp=$(grep '"held"' "$d/tcp.out") || { cat "$d/tcp.out"; t_fail "no TCP hold report"; }
+a=$( { elapsed good dig +short +tcp +tries=1 +time=5 @"$S" good.lab A; } 3>"$d/ms")
+dig_tcp_ms=$(cat "$d/ms")
+wait "$hold_pid" || true
+echo "dns: hostile $tcp; dig +tcp from another address: $dig_tcp_ms ms"
+t_expect_eq "dig +tcp beside 64 idle TCP connections" "$a" "$NET.10"
+t_expect_eq "idle DNS TCP connections one address holds" "$(field "$tcp" held)" 8
 alive dns
-for k in dns_dropped dns_truncated; do
+for k in dns_dropped dns_truncated dns_tcp_connections; do
 	v=$(metric "labboot_client_limited_total{limit=\"$k\"}")
 	[ "${v:-0}" -gt 0 ] || t_fail "$k not counted: '$v'"
 done

@@ -5,6 +5,7 @@ is bounded in counts and time and prints its findings as one JSON line.
 
   hostile_client.py http-hold SERVER N HOLD_S   # N half-sent requests, held
   hostile_client.py http-slow SERVER PATH PAUSE_S  # a GET read after a pause
+  hostile_client.py tcp-hold SERVER PORT N HOLD_S  # N idle connections
   hostile_client.py tftp-flood SERVER FILE N    # N RRQs, never acknowledged
   hostile_client.py dns-flood SERVER NAME N     # N UDP queries at once
   hostile_client.py dhcp-flood IFACE SERVER N RESERVED  # DISCOVERs, random MACs
@@ -102,6 +103,23 @@ def http_slow(server, path, pause_s):
     except OSError:
         pass
     out(event="slow", length=length, got=got)
+
+
+def tcp_hold(server, port, n, hold_s):
+    """N connections that never send a byte, held hold_s seconds."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.connect((server, port))
+            s.settimeout(None)
+            socks.append(s)
+        except OSError:
+            s.close()
+    time.sleep(0.3)
+    out(event="held", tried=n, held=sum(still_open(s) for s in socks))
+    time.sleep(hold_s)
 
 
 def tftp_flood(server, name, n):
@@ -229,6 +247,8 @@ def main():
         http_hold(args[0], int(args[1]), float(args[2]))
     elif mode == "http-slow":
         http_slow(args[0], args[1], float(args[2]))
+    elif mode == "tcp-hold":
+        tcp_hold(args[0], int(args[1]), int(args[2]), float(args[3]))
     elif mode == "tftp-flood":
         tftp_flood(args[0], args[1], int(args[2]))
     elif mode == "dns-flood":
