@@ -61,7 +61,8 @@ static const char *const dns_outcomes[METRIC_DNS_OUTCOME_COUNT_] = {
 	[METRIC_DNS_RATE_LIMITED] = "rate_limited",
 };
 static const char *const client_limits[METRIC_LIMIT_COUNT_] = {
-	[METRIC_LIMIT_HTTP_CONNECTIONS] = "http_connections", [METRIC_LIMIT_TFTP_TRANSFERS] = "tftp_transfers",
+	[METRIC_LIMIT_HTTP_CONNECTIONS] = "http_connections", [METRIC_LIMIT_HTTP_REQUEST_TIMEOUT] = "http_request_timeout",
+	[METRIC_LIMIT_TFTP_TRANSFERS] = "tftp_transfers",
 	[METRIC_LIMIT_TFTP_FIRST_ACK] = "tftp_first_ack", [METRIC_LIMIT_DNS_DROPPED] = "dns_dropped",
 	[METRIC_LIMIT_DNS_TRUNCATED] = "dns_truncated", [METRIC_LIMIT_DNS_TCP_CONNECTIONS] = "dns_tcp_connections",
 };

@@ -78,6 +78,7 @@ enum metric_dns_outcome {
 /* A client's fair share reached: what was refused or cut short. */
 enum metric_client_limit {
 	METRIC_LIMIT_HTTP_CONNECTIONS,  /* a connection over [http] max-per-client, closed */
+	METRIC_LIMIT_HTTP_REQUEST_TIMEOUT, /* a connection closed with no whole request ([http] request-timeout) */
 	METRIC_LIMIT_TFTP_TRANSFERS,    /* a request over [tftp] max-per-client, refused */
 	METRIC_LIMIT_TFTP_FIRST_ACK,    /* a transfer whose first block was never answered, ended early */
 	METRIC_LIMIT_DNS_DROPPED,       /* a query over [dns] rate-limit, dropped */

@@ -19,14 +19,22 @@ struct addr_count {
 	unsigned n;
 };
 
+/* What a connection's socket_context holds. */
+struct conn_state {
+	uint32_t addr;
+	bool counted;                 /* in the table (it may have been full) */
+	bool requested;               /* a request was read whole */
+	uint64_t opened_ms;
+};
+
 struct http_limits {
 	unsigned max_per_client;
 	unsigned request_timeout_s, transfer_timeout_s;
 	struct metrics *metrics;
-	pthread_mutex_t lock;         /* the table and rl */
+	pthread_mutex_t lock;         /* the table and the rate limits of the logs */
 	struct addr_count addrs[HTTP_LIMITS_ADDRS];
 	size_t n_addrs;
-	struct ratelimit rl;
+	struct ratelimit rl, rl_timeout;
 };
 
 int http_limits_new(unsigned max_per_client, unsigned request_timeout_s, struct metrics *metrics,
@@ -42,6 +50,7 @@ int http_limits_new(unsigned max_per_client, unsigned request_timeout_s, struct 
 	l->transfer_timeout_s = MAX(l->request_timeout_s, (unsigned)HTTP_TRANSFER_TIMEOUT_S);
 	l->metrics = metrics;
 	l->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	l->rl_timeout = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	pthread_mutex_init(&l->lock, NULL);
 	*ret = l;
 	return 0;
@@ -137,20 +146,48 @@ static bool connection_ipv4(struct MHD_Connection *c, uint32_t *ret)
 	return ci && ipv4_of(ci->client_addr, ret);
 }
 
-/* socket_context remembers that the connection was counted: the table may
- * have been full when it came. */
+/* MHD does not say why it closed a connection: one that never sent a whole
+ * request and lived request-timeout or longer was (almost surely) closed
+ * for it. */
+static void closed(struct http_limits *l, const struct conn_state *st)
+{
+	char ip[16];
+
+	if (st->counted)
+		count_out(l, st->addr);
+	if (st->requested || now_monotonic_ms() - st->opened_ms < l->request_timeout_s * 1000ull)
+		return;
+	metrics_count(l->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_HTTP_REQUEST_TIMEOUT);
+	pthread_mutex_lock(&l->lock);
+	log_ratelimited(&l->rl_timeout, LOG_LEVEL_WARN, "http: %s sent no whole request within %u s ([http] request-timeout), "
+			"closed", format_ipv4(ip, (struct in_addr){ st->addr }), l->request_timeout_s);
+	pthread_mutex_unlock(&l->lock);
+}
+
 void http_limits_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_limits *l = cls;
+	struct conn_state *st;
 	uint32_t a;
 
-	if (!connection_ipv4(c, &a))
-		return;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		*socket_context = count_in(l, a) ? l : NULL;
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context)
-		count_out(l, a);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if (!connection_ipv4(c, &a) || !(st = calloc(1, sizeof(*st))))
+			return; /* neither counted nor timed */
+		*st = (struct conn_state){ .addr = a, .counted = count_in(l, a), .opened_ms = now_monotonic_ms() };
+		*socket_context = st;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && (st = *socket_context)) {
+		closed(l, st);
+		free(st);
+		*socket_context = NULL;
+	}
+}
+
+static struct conn_state *state_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
 }
 
 /* MHD's timeout counts silence, not the whole request: a download to a
@@ -158,6 +195,10 @@ void http_limits_notify(void *cls, struct MHD_Connection *c, void **socket_conte
  * behind a full socket buffer may wait this long. */
 void http_limits_request_read(const struct http_limits *l, struct MHD_Connection *c)
 {
+	struct conn_state *st = state_of(c);
+
+	if (st)
+		st->requested = true;
 	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->transfer_timeout_s);
 }
 

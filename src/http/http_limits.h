@@ -23,7 +23,8 @@ unsigned http_limits_request_timeout(const struct http_limits *l);
 
 /* MHD_AcceptPolicyCallback: cls is the http_limits. */
 enum MHD_Result http_limits_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
-/* MHD_NotifyConnectionCallback: counts the connection in and out. */
+/* MHD_NotifyConnectionCallback: counts the connection in and out, and
+ * one closed before it sent a whole request (its socket_context is ours). */
 void http_limits_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			enum MHD_ConnectionNotificationCode toe);
 /* The request is complete (headers read): answering may take long. */

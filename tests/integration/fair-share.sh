@@ -92,7 +92,11 @@ alive http
 v=$(metric 'labboot_client_limited_total{limit="http_connections"}')
 [ "${v:-0}" -gt 0 ] || t_fail "refused HTTP connections not counted: '$v'"
 t_ok "labboot_client_limited_total{limit=\"http_connections\"} $v"
+v=$(metric 'labboot_client_limited_total{limit="http_request_timeout"}')
+[ "${v:-0}" -ge "$n" ] || t_fail "connections closed by request-timeout not counted: '$v' (held $n)"
+t_ok "labboot_client_limited_total{limit=\"http_request_timeout\"} $v"
 grep -q "max-per-client" "$d/log" || t_fail "the HTTP limit is not logged"
+grep -q "no whole request within 2 s" "$d/log" || t_fail "the request timeout is not logged"
 [ "$(grep -c "http: .* connections open" "$d/log")" -le 20 ] || t_fail "the HTTP limit is logged without a rate limit"
 
 # ---- TFTP: 3000 read requests never acknowledged ----------------------------
