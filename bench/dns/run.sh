@@ -19,7 +19,8 @@ UP=198.18.57
 	printf '[server]\ninterface = br0\naddress = %s.1\nstate-dir = %s/state\n' "$NET" "$d"
 	printf '[dhcp]\nmode = off\nrange = %s.240 %s.250\ndomain = lab\n' "$NET" "$NET"
 	printf '[tftp]\nenable = no\n[http]\nenable = no\n'
-	printf '[dns]\nenable = yes\nttl = 300\ncache-size = 4096\nupstream = %s.2\n' "$UP"
+	# one client address asks as fast as it can: no fair share to keep
+	printf '[dns]\nenable = yes\nttl = 300\ncache-size = 4096\nrate-limit = 0\nupstream = %s.2\n' "$UP"
 	for i in $(seq 1 $NHOSTS); do
 		printf '[host "h%03d"]\nmac = 52:54:00:56:00:%02x\nip = %s.%d\n' "$i" "$i" "$NET" $((i + 10))
 	done

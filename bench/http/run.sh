@@ -57,6 +57,8 @@ enable = no
 [http]
 root = $w
 threads = $THREADS
+# wrk opens up to 128 connections from one address
+max-per-client = 0
 [boot]
 image = live
 [image "live"]

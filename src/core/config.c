@@ -112,6 +112,7 @@ static const struct key_spec tftp_keys[] = {
 	{ "max-blksize", V_U32, CFG(tftp_max_blksize), 8, 65464 },
 	{ "max-windowsize", V_U32, CFG(tftp_max_windowsize), 1, 65535 },
 	{ "timeout", V_DUR_MS, CFG(tftp_timeout_ms) },
+	{ "max-per-client", V_U32, CFG(tftp_max_per_client), 0, 65535 },
 };
 static const struct key_spec http_keys[] = {
 	{ "enable", V_BOOL, CFG(http_enable) },
@@ -119,6 +120,8 @@ static const struct key_spec http_keys[] = {
 	{ "root", V_STR, CFG(http_root) },
 	{ "threads", V_U32, CFG(http_threads), 1, 64 },
 	{ "api-token", V_STR, CFG(http_api_token) },
+	{ "max-per-client", V_U32, CFG(http_max_per_client), 0, 65535 },
+	{ "request-timeout", V_DUR_S, CFG(http_request_timeout_s) },
 };
 static const struct key_spec boot_keys[] = {
 	{ "ipxe-dir", V_STR, CFG(ipxe_dir) },
@@ -155,6 +158,7 @@ static const struct key_spec dns_keys[] = {
 	{ "port", V_PORT, CFG(dns_port) },
 	{ "ttl", V_DUR_S, CFG(dns_ttl) },
 	{ "cache-size", V_U32, CFG(dns_cache_size), 0, 1000000 },
+	{ "rate-limit", V_U32, CFG(dns_rate_limit), 0, 1000000 },
 };
 static const struct key_spec host_keys[] = {
 	{ "lease-time", V_DUR_S, HST(lease_time) },

@@ -146,6 +146,7 @@ struct config {
 	uint32_t tftp_max_blksize;
 	uint32_t tftp_max_windowsize;
 	uint32_t tftp_timeout_ms;
+	uint32_t tftp_max_per_client;  /* transfers at once per client address, 0: no limit */
 
 	/* [http] */
 	bool http_enable;
@@ -157,6 +158,8 @@ struct config {
 	char *images_publish;          /* layers | merge | flatten: what a build publishes */
 	uint32_t http_threads;
 	char *http_api_token;          /* what changes need; NULL: STATE/api-token */
+	uint32_t http_max_per_client;  /* connections at once per client address, 0: no limit */
+	uint32_t http_request_timeout_s; /* silence allowed before a request is complete */
 
 	/* [boot] */
 	char *ipxe_dir;               /* where undionly.kpxe & co. are found */
@@ -186,6 +189,7 @@ struct config {
 	size_t n_upstreams;
 	uint32_t dns_ttl;             /* TTL of local answers */
 	uint32_t dns_cache_size;      /* entries, 0 disables the cache */
+	uint32_t dns_rate_limit;      /* UDP queries per second per client address, 0: no limit */
 	struct dns_record dns_records[CONFIG_MAX_DNS_RECORDS];
 	size_t n_dns_records;
 

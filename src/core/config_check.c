@@ -41,15 +41,19 @@ void config_set_defaults(struct config *cfg)
 	cfg->tftp_max_blksize = 65464;
 	cfg->tftp_max_windowsize = 64;
 	cfg->tftp_timeout_ms = 1000;
+	cfg->tftp_max_per_client = 32;
 	cfg->http_enable = true;
 	cfg->http_port = 80;
 	cfg->http_threads = 2;
+	cfg->http_max_per_client = 64;
+	cfg->http_request_timeout_s = 10;
 	cfg->boot_menu_timeout_ms = 5000;
 	cfg->boot_ipv6_ra = true;
 	cfg->dns_enable = true;
 	cfg->dns_port = 53;
 	cfg->dns_ttl = 60;
 	cfg->dns_cache_size = 4096;
+	cfg->dns_rate_limit = 100;
 }
 
 static void default_str(char **field, const char *value)

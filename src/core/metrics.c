@@ -58,6 +58,13 @@ static const char *const dns_outcomes[METRIC_DNS_OUTCOME_COUNT_] = {
 	[METRIC_DNS_FORWARDED] = "forwarded", [METRIC_DNS_REFUSED] = "refused",
 	[METRIC_DNS_SERVFAIL] = "servfail", [METRIC_DNS_MALFORMED] = "malformed",
 	[METRIC_DNS_DROPPED] = "dropped", [METRIC_DNS_NOTIMP] = "notimp", [METRIC_DNS_BADVERS] = "badvers",
+	[METRIC_DNS_RATE_LIMITED] = "rate_limited",
+};
+static const char *const client_limits[METRIC_LIMIT_COUNT_] = {
+	[METRIC_LIMIT_HTTP_CONNECTIONS] = "http_connections", [METRIC_LIMIT_HTTP_REQUEST_TIMEOUT] = "http_request_timeout",
+	[METRIC_LIMIT_TFTP_TRANSFERS] = "tftp_transfers",
+	[METRIC_LIMIT_TFTP_FIRST_ACK] = "tftp_first_ack", [METRIC_LIMIT_DNS_DROPPED] = "dns_dropped",
+	[METRIC_LIMIT_DNS_TRUNCATED] = "dns_truncated", [METRIC_LIMIT_DNS_TCP_CONNECTIONS] = "dns_tcp_connections",
 };
 static const char *const boot_phases[BOOT_PHASE_COUNT_] = {
 	[BOOT_PHASE_FIRMWARE] = "firmware_dhcp", [BOOT_PHASE_IPXE] = "ipxe",
@@ -102,6 +109,10 @@ static const struct metric_family counters[METRIC_COUNTER_COUNT_] = {
 	[METRIC_DNS_QUERIES] = { "labboot_dns_queries_total", "DNS queries, by outcome", LABEL("outcome", dns_outcomes) },
 	[METRIC_DNS_UPSTREAM_FAILURES] = { "labboot_dns_upstream_failures_total",
 					   "Forwarded DNS queries answered SERVFAIL: no usable upstream answer" },
+	[METRIC_CLIENT_LIMITED] = { "labboot_client_limited_total",
+				    "Connections, requests and queries refused or cut short because one client address "
+				    "reached its fair share, by limit",
+				    LABEL("limit", client_limits) },
 };
 
 static const struct metric_family histograms[METRIC_HISTOGRAM_COUNT_] = {

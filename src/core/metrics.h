@@ -34,6 +34,7 @@ enum metric_counter {
 	METRIC_HTTP_INCOMPLETE,         /* reason: MHD termination code - 1 */
 	METRIC_DNS_QUERIES,             /* outcome: metric_dns_outcome */
 	METRIC_DNS_UPSTREAM_FAILURES,
+	METRIC_CLIENT_LIMITED,          /* limit: metric_client_limit */
 	METRIC_COUNTER_COUNT_,
 };
 
@@ -70,7 +71,20 @@ enum metric_dns_outcome {
 	METRIC_DNS_DROPPED,             /* runts, responses, oversized: no answer */
 	METRIC_DNS_NOTIMP,
 	METRIC_DNS_BADVERS,
+	METRIC_DNS_RATE_LIMITED,        /* over the client's rate: dropped or TC=1 */
 	METRIC_DNS_OUTCOME_COUNT_,
+};
+
+/* A client's fair share reached: what was refused or cut short. */
+enum metric_client_limit {
+	METRIC_LIMIT_HTTP_CONNECTIONS,  /* a connection over [http] max-per-client, closed */
+	METRIC_LIMIT_HTTP_REQUEST_TIMEOUT, /* a connection closed with no whole request ([http] request-timeout) */
+	METRIC_LIMIT_TFTP_TRANSFERS,    /* a request over [tftp] max-per-client, refused */
+	METRIC_LIMIT_TFTP_FIRST_ACK,    /* a transfer whose first block was never answered, ended early */
+	METRIC_LIMIT_DNS_DROPPED,       /* a query over [dns] rate-limit, dropped */
+	METRIC_LIMIT_DNS_TRUNCATED,     /* one answered TC=1 instead (the slip), to retry over TCP */
+	METRIC_LIMIT_DNS_TCP_CONNECTIONS, /* a DNS TCP connection over 8 from one address, closed */
+	METRIC_LIMIT_COUNT_,
 };
 
 enum metric_histogram {

@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,4 +83,24 @@ int privs_drop(const char *user, const char *state_dir)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	log_info("privs: running as %s (uid %u) with network capabilities only", user, (unsigned)pw->pw_uid);
 	return 0;
+}
+
+void privs_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("limits: cannot read the open files limit: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warn("limits: cannot raise the open files limit from %llu to %llu: %s",
+				 (unsigned long long)was, (unsigned long long)rl.rlim_max, strerror(errno));
+			return;
+		}
+	}
+	log_info("limits: %llu open files", (unsigned long long)rl.rlim_cur);
 }

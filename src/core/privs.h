@@ -8,3 +8,9 @@
  * `state_dir` the user's. No-op returning 0 if user is NULL, or if the
  * process already runs as `user` (started so by the service manager). */
 int privs_drop(const char *user, const char *state_dir);
+
+/* Raise the soft limit on open files to the hard limit: every HTTP
+ * connection and TFTP transfer holds descriptors (a TFTP transfer two), and
+ * the usual soft limit of 1024 is below what the servers allow at once.
+ * Logs the limit in force. */
+void privs_raise_nofile(void);

@@ -188,6 +188,7 @@ int daemon_serve(struct config *cfg)
 	int r;
 
 	live_config_init(&d.live, cfg);
+	privs_raise_nofile();
 	if ((r = loop_new(&d.loop)) < 0 || (r = store_open(cfg->state_dir, &d.st)) < 0 ||
 	    (r = metrics_new(&d.metrics)) < 0)
 		goto out;

@@ -27,6 +27,8 @@ static const struct {
 	{ "[http] port", offsetof(struct config, http_port), U16 },
 	{ "[http] root", offsetof(struct config, http_root), STR },
 	{ "[http] threads", offsetof(struct config, http_threads), U32 },
+	{ "[http] max-per-client", offsetof(struct config, http_max_per_client), U32 },
+	{ "[http] request-timeout", offsetof(struct config, http_request_timeout_s), U32 },
 	{ "[images] root", offsetof(struct config, images_root), STR },
 	{ "[boot] ipxe-dir", offsetof(struct config, ipxe_dir), STR },
 	{ "[boot] ipv6-ra", offsetof(struct config, boot_ipv6_ra), BOOL },

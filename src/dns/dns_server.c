@@ -9,6 +9,7 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_forward.h"
 #include "dns/dns_relay.h"
+#include "dns/dns_rrl.h"
 #include "dns/dns_wire.h"
 #include "dns/dns_zone.h"
 #include "store/store.h"
@@ -19,12 +20,16 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #define DNS_UDP_RECV_MAX 4096         /* larger queries are dropped */
 #define DNS_UDP_BURST 64              /* datagrams handled per wakeup */
 #define DNS_TCP_MAX_CONNS 64
+/* TCP is where a client over its UDP rate is sent (TC=1): one address
+ * must not hold every connection. */
+#define DNS_TCP_MAX_PER_CLIENT 8
 #define DNS_TCP_MAX_QUERY 4096
 #define DNS_TCP_MAX_WBUF (256 * 1024) /* unsent replies per connection */
 #define DNS_TCP_IDLE_MS 10000         /* RFC 7766 6.2.3 */
@@ -54,7 +59,8 @@ struct dns_server {
 	struct metrics *metrics;
 	unsigned long outcomes[METRIC_DNS_OUTCOME_COUNT_]; /* for the last log line */
 	unsigned long upstream_failures;
-	struct ratelimit rl_bad, rl_refused, rl_busy, rl_lease;
+	struct ratelimit rl_bad, rl_refused, rl_busy, rl_lease, rl_rate;
+	struct dns_rrl *rrl;          /* [dns] rate-limit, UDP only */
 	uint8_t out[DNS_MSG_MAX];
 };
 
@@ -253,11 +259,43 @@ static void log_bad(struct dns_server *srv, const struct dns_client *cl, const c
 			format_ipv4(ip, cl->addr.sin_addr), ntohs(cl->addr.sin_port));
 }
 
+/* Over its rate, a UDP client's query is dropped or (the slip) answered
+ * TC=1 with no records, which a real client retries over TCP: TCP proves
+ * the address, so neither forged floods nor reflection reach it. */
+static bool rate_limited(struct dns_server *srv, const struct dns_client *cl, const uint8_t *buf, size_t len)
+{
+	enum dns_rrl_verdict v;
+	struct dns_query q = { 0 };
+	char ip[16];
+	size_t n;
+
+	if (cl->tcp || !srv->cfg->dns_rate_limit)
+		return false;
+	v = dns_rrl_check(srv->rrl, cl->addr.sin_addr.s_addr, srv->cfg->dns_rate_limit, now_monotonic_ms());
+	if (v == DNS_RRL_PASS)
+		return false;
+	count(srv, METRIC_DNS_RATE_LIMITED);
+	log_ratelimited(&srv->rl_rate, LOG_LEVEL_WARN, "dns: %s asks more than %u queries/s ([dns] rate-limit), "
+			"dropping or truncating", format_ipv4(ip, cl->addr.sin_addr), srv->cfg->dns_rate_limit);
+	if (v == DNS_RRL_SLIP_TC && dns_query_parse(buf, len, &q) == 0) {
+		n = dns_build_error(srv->out, DNS_UDP_MIN, q.hdr.id,
+				    DNS_F_QR | DNS_F_TC | (q.hdr.flags & (DNS_F_RD | DNS_F_OPCODE_MASK)), DNS_RCODE_NOERROR,
+				    &q.q, NULL);
+		reply(srv, cl, srv->out, n);
+		metrics_count(srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_DNS_TRUNCATED);
+	} else {
+		metrics_count(srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_DNS_DROPPED);
+	}
+	return true;
+}
+
 static void handle_query(struct dns_server *srv, const struct dns_client *cl, const uint8_t *buf, size_t len)
 {
 	struct dns_query q = { 0 };
 	int r;
 
+	if (rate_limited(srv, cl, buf, len))
+		return;
 	r = dns_query_parse(buf, len, &q);
 	if (r == -EPROTO || len < DNS_HDR_LEN) {
 		/* responses sent to us (reflection, loops) and runts: silence */
@@ -431,6 +469,15 @@ static void on_conn_idle(struct loop_timer *t, void *userdata)
 	conn_free(userdata);
 }
 
+static unsigned tcp_conns_from(const struct dns_server *srv, struct in_addr addr)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < DNS_TCP_MAX_CONNS; i++)
+		n += srv->conns[i] && srv->conns[i]->peer.sin_addr.s_addr == addr.s_addr;
+	return n;
+}
+
 static void on_accept(int fd, uint32_t events, void *userdata)
 {
 	struct dns_server *srv = userdata;
@@ -442,6 +489,13 @@ static void on_accept(int fd, uint32_t events, void *userdata)
 
 	if (cfd < 0)
 		return;
+	if (tcp_conns_from(srv, peer.sin_addr) >= DNS_TCP_MAX_PER_CLIENT) {
+		metrics_count(srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_DNS_TCP_CONNECTIONS);
+		log_ratelimited(&srv->rl_busy, LOG_LEVEL_WARN, "dns: %s has %u TCP connections open, closing a new one",
+				inet_ntoa(peer.sin_addr), DNS_TCP_MAX_PER_CLIENT);
+		close(cfd);
+		return;
+	}
 	for (slot = 0; slot < DNS_TCP_MAX_CONNS && srv->conns[slot]; slot++)
 		;
 	if (slot == DNS_TCP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
@@ -591,6 +645,17 @@ int dns_server_new(const struct config *cfg, struct loop *loop, struct store *st
 	srv->rl_refused = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_busy = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	srv->rl_lease = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	srv->rl_rate = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	if (!(srv->rrl = malloc(sizeof(*srv->rrl)))) {
+		free(srv);
+		return -ENOMEM;
+	}
+	{
+		uint32_t seed = 0;
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+			seed = (uint32_t)now_monotonic_ms();
+		dns_rrl_init(srv->rrl, seed);
+	}
 	if ((r = dns_server_setup(srv)) < 0) {
 		dns_server_free(srv);
 		return r;
@@ -604,10 +669,10 @@ void dns_server_free(struct dns_server *srv)
 	if (!srv)
 		return;
 	log_info("dns: %lu local, %lu nxdomain, %lu cached, %lu forwarded, %lu refused, %lu servfail, %lu formerr, "
-		 "%lu dropped; %lu upstream failures", srv->outcomes[METRIC_DNS_LOCAL], srv->outcomes[METRIC_DNS_NXDOMAIN],
-		 srv->outcomes[METRIC_DNS_CACHED], srv->outcomes[METRIC_DNS_FORWARDED], srv->outcomes[METRIC_DNS_REFUSED],
-		 srv->outcomes[METRIC_DNS_SERVFAIL], srv->outcomes[METRIC_DNS_MALFORMED], srv->outcomes[METRIC_DNS_DROPPED],
-		 srv->upstream_failures);
+		 "%lu dropped, %lu rate-limited; %lu upstream failures", srv->outcomes[METRIC_DNS_LOCAL],
+		 srv->outcomes[METRIC_DNS_NXDOMAIN], srv->outcomes[METRIC_DNS_CACHED], srv->outcomes[METRIC_DNS_FORWARDED],
+		 srv->outcomes[METRIC_DNS_REFUSED], srv->outcomes[METRIC_DNS_SERVFAIL], srv->outcomes[METRIC_DNS_MALFORMED],
+		 srv->outcomes[METRIC_DNS_DROPPED], srv->outcomes[METRIC_DNS_RATE_LIMITED], srv->upstream_failures);
 	for (size_t i = 0; i < DNS_TCP_MAX_CONNS; i++)
 		conn_free(srv->conns[i]);
 	dns_forwarder_free(srv->fwd);
@@ -621,6 +686,7 @@ void dns_server_free(struct dns_server *srv)
 	}
 	dns_cache_free(srv->cache);
 	dns_zone_free(srv->zone);
+	free(srv->rrl);
 	free(srv);
 }
 

@@ -6,6 +6,7 @@
  * locking of their own. */
 #include "http/http_server.h"
 #include "http/http_api.h"
+#include "http/http_limits.h"
 #include "http/http_parse.h"
 #include "http/ui.h"
 #include "image/image_boot.h"
@@ -30,7 +31,6 @@
 #include <time.h>
 
 #define HTTP_MAX_CONNECTIONS 1024
-#define HTTP_TIMEOUT_S 60
 #define HTTP_BOOT_EVENTS_MS (6 * 3600 * 1000) /* how far back a boot's events are read */
 
 struct http_server {
@@ -43,6 +43,7 @@ struct http_server {
 	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
 	int images_fd;                /* [images] root: built images under /images/ */
 	struct ratelimit rl;
+	struct http_limits *limits;   /* fair shares per client address */
 };
 
 /* ---- responses ---------------------------------------------------------- */
@@ -531,6 +532,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	struct http_conn *conn = *con_cls;
 
 	if (conn) {
+		http_limits_request_done(srv->limits, c);
 		count_request(srv->metrics, conn, toe);
 		free(conn->body);
 		free(conn);
@@ -579,6 +581,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!conn) {
 		if (!(*con_cls = calloc(1, sizeof(struct http_conn))))
 			return MHD_NO;
+		http_limits_request_read(srv->limits, c);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -633,12 +636,17 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 	}
 	if (!cfg->http_api_token && http_api_token_load(cfg->state_dir, srv->token) < 0)
 		log_warn("http: no API token in %s: changes through the API are refused", cfg->state_dir);
+	if (http_limits_new(cfg->http_max_per_client, cfg->http_request_timeout_s, metrics, &srv->limits) < 0) {
+		http_server_free(srv);
+		return -ENOMEM;
+	}
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
-				       cfg->http_port, NULL, NULL, on_request, srv,
+				       cfg->http_port, http_limits_accept, srv->limits, on_request, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+				       MHD_OPTION_CONNECTION_TIMEOUT, http_limits_request_timeout(srv->limits),
+				       MHD_OPTION_NOTIFY_CONNECTION, http_limits_notify, srv->limits,
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {
@@ -647,7 +655,8 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 		http_server_free(srv);
 		return -EADDRINUSE;
 	}
-	log_info("http: serving %s on port %u (%u threads)", cfg->http_root, cfg->http_port, cfg->http_threads);
+	log_info("http: serving %s on port %u (%u threads, %u connections per client)", cfg->http_root, cfg->http_port,
+		 cfg->http_threads, cfg->http_max_per_client);
 	*ret = srv;
 	return 0;
 }
@@ -658,6 +667,7 @@ void http_server_free(struct http_server *srv)
 		return;
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	http_limits_free(srv->limits);
 	if (srv->root_fd >= 0)
 		close(srv->root_fd);
 	if (srv->ipxe_fd >= 0)

@@ -441,6 +441,9 @@ int store_lease_by_mac(struct store *st, const uint8_t mac[6], struct lease *ret
 
 /* ---- boot events: queued by any thread, written by one ------------------- */
 
+#define EVENTS_MAX_TEXT "1000000"
+_Static_assert(STORE_EVENTS_MAX == 1000000, "EVENTS_MAX_TEXT is STORE_EVENTS_MAX");
+
 static int event_insert(struct store *st, const struct boot_event *ev)
 {
 	sqlite3_stmt *q = st->event_add;
@@ -471,6 +474,8 @@ static void events_write(struct store *st, const struct boot_event *ev, size_t n
 			event_insert(st, &ev[i]);
 			machine_seen(st, &ev[i]);
 		}
+		/* ids only grow (AUTOINCREMENT): a range on the rowid, cheap when empty */
+		exec_sql(st, "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - " EVENTS_MAX_TEXT);
 		if (exec_sql(st, "COMMIT") < 0)
 			exec_sql(st, "ROLLBACK");
 	}

@@ -52,7 +52,10 @@ int store_lease_by_ip(struct store *st, struct in_addr ip, struct lease *ret);
 int store_lease_by_mac(struct store *st, const uint8_t mac[6], struct lease *ret);
 
 /* Boot events: one row per step of a machine's boot (dhcp, tftp, script,
- * kernel, initrd, booted...). mac may be NULL when unknown. */
+ * kernel, initrd, booted...). mac may be NULL when unknown. The newest
+ * STORE_EVENTS_MAX are kept: a flood of netboot DISCOVERs or TFTP requests
+ * must not fill the disk. */
+#define STORE_EVENTS_MAX 1000000
 struct boot_event {
 	int64_t id;
 	uint64_t ts_ms;                   /* unix time, milliseconds */

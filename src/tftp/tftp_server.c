@@ -22,6 +22,11 @@
 
 #define TFTP_MAX_TRANSFERS 1024
 #define TFTP_MAX_RETRIES 5            /* give up after (1 + this) x the timeout without progress */
+/* A client that never answered the first block (or the OACK) is most
+ * likely not there at all, or a flood of requests from a forged address:
+ * fewer resends free its slot sooner. A real client that missed the first
+ * packet still gets it twice more. */
+#define TFTP_FIRST_ACK_RESENDS 2
 /* The shortest wait before a resend. Replies on a LAN take well under a
  * millisecond; this leaves room for a slow client or a busy server, and a
  * premature resend only costs a duplicate window (duplicate ACKs are
@@ -51,6 +56,7 @@ struct tftp_transfer {
 	uint8_t oack[128];
 	int oack_len;
 	bool asked_tsize;             /* the request carried tsize */
+	bool answered;                /* the client sent anything back */
 	uint8_t *buf;                 /* one DATA packet */
 };
 
@@ -222,6 +228,11 @@ static void on_timeout(struct loop_timer *timer, void *userdata)
 		return;
 	}
 	metrics_count(t->srv->metrics, METRIC_TFTP_TIMEOUTS, 0);
+	if (!t->answered && t->rto.timeouts >= TFTP_FIRST_ACK_RESENDS) {
+		metrics_count(t->srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_TFTP_FIRST_ACK);
+		transfer_free(t, "no answer to the first block");
+		return;
+	}
 	if (!tftp_rto_on_timeout(&t->rto)) {
 		send_error_to(t->sock, NULL, TFTP_EUNDEF, "timed out");
 		transfer_free(t, "timed out");
@@ -256,6 +267,7 @@ static void on_client_packet(int fd, uint32_t events, void *userdata)
 			transfer_free(t, "malformed packet from client");
 			return;
 		}
+		t->answered = true;
 		if (reply.op == TFTP_ERROR) {
 			transfer_free(t, reply.error_code != TFTP_EOPTNEG ? "client aborted"
 					 : t->x.acked == 0 && t->asked_tsize ? TFTP_SIZE_QUERY
@@ -359,6 +371,15 @@ static void refuse(struct tftp_server *srv, const struct sockaddr_in *peer, enum
 			log_escape(esc, sizeof(esc), name, strlen(name)), msg);
 }
 
+static unsigned transfers_from(const struct tftp_server *srv, struct in_addr addr)
+{
+	unsigned n = 0;
+
+	for (const struct tftp_transfer *t = srv->transfers; t; t = t->next)
+		n += t->peer.sin_addr.s_addr == addr.s_addr;
+	return n;
+}
+
 static void handle_request(struct tftp_server *srv, const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
 			   struct in_addr local)
 {
@@ -375,6 +396,10 @@ static void handle_request(struct tftp_server *srv, const uint8_t *buf, size_t l
 		return refuse(srv, peer, TFTP_EACCESS, "read-only server", rq.filename);
 	if (rq.netascii)
 		return refuse(srv, peer, TFTP_EUNDEF, "netascii not supported, use octet", rq.filename);
+	if (srv->cfg->tftp_max_per_client && transfers_from(srv, peer->sin_addr) >= srv->cfg->tftp_max_per_client) {
+		metrics_count(srv->metrics, METRIC_CLIENT_LIMITED, METRIC_LIMIT_TFTP_TRANSFERS);
+		return refuse(srv, peer, TFTP_EUNDEF, "too many transfers from this address", rq.filename);
+	}
 	if (srv->n_transfers >= TFTP_MAX_TRANSFERS)
 		return refuse(srv, peer, TFTP_EUNDEF, "server busy", rq.filename);
 	fd = open_requested(srv, rq.filename);
