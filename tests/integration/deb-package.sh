@@ -79,6 +79,8 @@ else
 	tar -C "$ROOT" --exclude='./build*' --exclude=./.cache --exclude=./obj-* -cf - . | tar -C "$src" -xf -
 fi
 start=$(date +%s)
+# The unit tests run in CI on their own (unit/*); DEB_BUILD_OPTIONS= runs them here too.
+export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$d/build.log" 2>&1 ||
 	{ tail -n 40 "$d/build.log"; t_fail "dpkg-buildpackage failed"; }
 deb=$d/src/labboot_${ver}_$(dpkg --print-architecture).deb
@@ -107,7 +109,7 @@ for f in /usr/sbin/labboot /lib/systemd/system/labboot.service /etc/labboot/labb
 	[ -f "$f" ] || t_fail "$f is not installed"
 done
 t_ok "program, unit, configuration, man pages and docs in place"
-dpkg-query -W -f='${Conffiles}\n' labboot | grep -q '^ /etc/labboot/labboot.conf ' ||
+grep -q '^ /etc/labboot/labboot.conf ' <<<"$(dpkg-query -W -f='${Conffiles}\n' labboot)" ||
 	t_fail "/etc/labboot/labboot.conf is not a conffile"
 cmp -s /etc/labboot/labboot.conf "$ROOT/examples/labboot.conf" || t_fail "/etc/labboot/labboot.conf is not examples/labboot.conf"
 t_ok "/etc/labboot/labboot.conf is a conffile, examples/labboot.conf"
@@ -195,7 +197,7 @@ timeout 30 ip netns exec "$C" busybox udhcpc -i eth0 -n -q -t 5 -T 2 -s "$d/hook
 ip=$(cat "$d/lease")
 # The reply went to a client without an address: through the ARP entry
 # labboot set (CAP_NET_ADMIN), not by broadcast.
-ip -n "$S" neigh show "$ip" dev br0 | grep -qi 52:54:00:90:00:10 ||
+grep -qi 52:54:00:90:00:10 <<<"$(ip -n "$S" neigh show "$ip" dev br0)" ||
 	t_fail "no ARP entry for $ip: labboot could not set it (CAP_NET_ADMIN?)"
 t_ok "udhcpc got $ip, the reply unicast through the ARP entry labboot set"
 lab_down "$S"
@@ -206,11 +208,16 @@ dpkg_wait -i "$deb" >>"$d/install.log" || t_fail "dpkg -i over the installed pac
 t_ok "reinstalled over itself"
 dpkg_wait --remove labboot >"$d/remove.log" || t_fail "dpkg --remove failed"
 t_expect_eq "package state after dpkg --remove" "$(pkg_status)" config-files
-[ ! -e /usr/sbin/labboot ] && [ ! -e /lib/systemd/system/labboot.service ] || t_fail "dpkg --remove left the program or unit"
-[ -f /etc/labboot/labboot.conf ] && [ -f /var/lib/labboot/labboot.db ] || t_fail "dpkg --remove took the configuration or the state"
+for f in /usr/sbin/labboot /lib/systemd/system/labboot.service; do
+	[ ! -e "$f" ] || t_fail "dpkg --remove left $f"
+done
+for f in /etc/labboot/labboot.conf /var/lib/labboot/labboot.db; do
+	[ -f "$f" ] || t_fail "dpkg --remove took $f"
+done
 t_ok "dpkg --remove: program gone, configuration and state kept"
 dpkg_wait --purge labboot >"$d/purge.log" || t_fail "dpkg --purge failed"
-t_expect_eq "package state after dpkg --purge" "$(pkg_status)" not-installed
+st=$(pkg_status)   # dpkg forgets a purged package, or keeps it as not-installed
+t_expect_eq "package state after dpkg --purge" "${st:-not-installed}" not-installed
 for f in /usr/sbin/labboot /etc/labboot /var/lib/labboot /lib/systemd/system/labboot.service \
 	/usr/share/doc/labboot /usr/share/man/man8/labboot.8.gz /usr/share/man/man5/labboot.conf.5.gz \
 	/var/lib/systemd/deb-systemd-helper-enabled/labboot.service.dsh-also \
