@@ -153,16 +153,21 @@ t_ok "systemd-analyze security: $(grep -o 'Overall exposure level.*' <<<"$out")"
 
 # ---- the daemon as the unit runs it ----------------------------------------
 # User=labboot, AmbientCapabilities= and CapabilityBoundingSet= of the unit,
-# NoNewPrivileges=; the state directory the package made. (The unit's
-# namespaces and system call filter need systemd as PID 1.)
-caps=$(sed -n 's/^AmbientCapabilities=//p' /lib/systemd/system/labboot.service)
-[ "$caps" = "$(sed -n 's/^CapabilityBoundingSet=//p' /lib/systemd/system/labboot.service)" ] ||
+# NoNewPrivileges=; the state directory the package made. The unit's
+# namespaces and system call filter need systemd as PID 1: under strace, the
+# daemon's system calls, socket families and written paths are checked
+# against SystemCallFilter=, RestrictAddressFamilies= and ProtectSystem=strict
+# (writable: the state directory) instead.
+unit=/lib/systemd/system/labboot.service
+caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit")
+[ "$caps" = "$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")" ] ||
 	t_fail "the unit's ambient and bounding capabilities differ"
 setcaps=$(tr 'A-Z ' 'a-z\n' <<<"$caps" | sed 's/^cap_/+/' | paste -sd,)
 cat >"$d/as-unit" <<EOF
 #!/bin/sh
-exec setpriv --reuid=labboot --regid=labboot --clear-groups --no-new-privs \\
-	--inh-caps=-all,$setcaps --ambient-caps=-all,$setcaps --bounding-set=-all,$setcaps /usr/sbin/labboot "\$@"
+exec strace -f -qq -s 256 -o "$d/strace.log" setpriv --reuid=labboot --regid=labboot --clear-groups \\
+	--no-new-privs --inh-caps=-all,$setcaps --ambient-caps=-all,$setcaps --bounding-set=-all,$setcaps \\
+	/usr/sbin/labboot "\$@"
 EOF
 chmod 0755 "$d/as-unit"
 NET=198.18.90
@@ -175,6 +180,7 @@ user = labboot
 [dhcp]
 mode = authoritative
 range = $NET.100 $NET.149
+domain = lab
 [dns]
 enable = yes
 EOF
@@ -184,12 +190,17 @@ lab_up "$S" "$NET"
 lab_add_veth_host "$S" "$C" 52:54:00:90:00:10
 LABBOOT=$d/as-unit t_labboot "$S" "$d/labboot.conf" "$d/labboot.log" >/dev/null ||
 	t_fail "labboot does not start with the unit's user and capabilities"
+# The registered PID is strace's; labboot is its child.
+lpid=$(pgrep -P "$LABBOOT_PID")
+[ "$(readlink "/proc/$lpid/exe")" = /usr/sbin/labboot ] || t_fail "no labboot under strace"
+lab_register_pid "$lpid" "$S"
 grep -q "already running as labboot" "$d/labboot.log" || t_fail "the daemon did not run as labboot"
 t_ok "labboot serve runs as labboot with $caps: DHCP, DNS, TFTP and HTTP bound"
 cat >"$d/hook" <<EOF
 #!/bin/sh
-[ "\$1" = bound ] && echo "\$ip" >"$d/lease"
-exit 0
+[ "\$1" = bound ] || exit 0
+echo "\$ip" >"$d/lease"
+ip addr add "\$ip/24" dev "\$interface"
 EOF
 chmod +x "$d/hook"
 timeout 30 ip netns exec "$C" busybox udhcpc -i eth0 -n -q -t 5 -T 2 -s "$d/hook" >"$d/udhcpc.log" 2>&1 ||
@@ -200,8 +211,53 @@ ip=$(cat "$d/lease")
 grep -qi 52:54:00:90:00:10 <<<"$(ip -n "$S" neigh show "$ip" dev br0)" ||
 	t_fail "no ARP entry for $ip: labboot could not set it (CAP_NET_ADMIN?)"
 t_ok "udhcpc got $ip, the reply unicast through the ARP entry labboot set"
+code=$(ip netns exec "$C" curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$NET.1/boot.ipxe") || true
+t_expect_eq "HTTP GET /boot.ipxe" "$code" 200
+out=$(ip netns exec "$C" dig +time=2 +tries=2 "@$NET.1" nothing.lab) || t_fail "no DNS answer: $out"
+t_ok "DNS answers: $(grep -o 'status: [A-Z]*' <<<"$out")"
+kill -HUP "$lpid"   # ExecReload=
+for _ in $(seq 50); do grep -q 'reload: .* applied' "$d/labboot.log" && break; sleep 0.1; done
+grep -q 'reload: .* applied' "$d/labboot.log" || t_fail "SIGHUP: no reload"
+t_ok "SIGHUP reloads"
+lab_kill "$lpid"
+lab_kill "$LABBOOT_PID"   # strace ends with its tracee
 lab_down "$S"
 t_expect_eq "owner of labboot.db" "$(stat -c %U /var/lib/labboot/labboot.db)" labboot
+
+# syscalls SET...: the system calls in systemd's sets, nested sets expanded.
+syscalls() {
+	local n
+	for n in $(systemd-analyze syscall-filter "$@" 2>/dev/null | sed '/^@/d; s/#.*//'); do
+		case $n in @*) syscalls "$n" ;; *) echo "$n" ;; esac
+	done
+}
+# What labboot did, from its exec on (setpriv's own calls before it are
+# systemd's part in the unit).
+awk 'f; /execve\("\/usr\/sbin\/labboot"/ { f = 1 }' "$d/strace.log" >"$d/daemon.trace"
+[ -s "$d/daemon.trace" ] || t_fail "strace saw no exec of labboot"
+filter=$(sed -n 's/^SystemCallFilter=//p' "$unit")
+allow=$(sed -n '1p' <<<"$filter") deny=$(sed -n '2p' <<<"$filter")
+[[ "$deny" == "~"* ]] || t_fail "the unit's SystemCallFilter= changed: the test reads an allow line, then a ~deny line"
+# shellcheck disable=SC2086  # lists of set names
+comm -23 <(syscalls $allow | sort -u) <(syscalls ${deny#\~} | sort -u) >"$d/allowed"
+sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$d/daemon.trace" | sort -u >"$d/used"
+[ "$(wc -l <"$d/used")" -gt 20 ] || t_fail "strace's output is not understood: $(head -3 "$d/daemon.trace")"
+bad=$(comm -23 "$d/used" "$d/allowed" | paste -sd' ')
+[ -z "$bad" ] || t_fail "labboot makes system calls SystemCallFilter= forbids: $bad"
+t_ok "$(wc -l <"$d/used") distinct system calls, all allowed by the unit's SystemCallFilter="
+families=$(sed -nE 's/.* socket\((AF_[A-Z0-9]+),.*/\1/p' "$d/daemon.trace" | sort -u | paste -sd' ')
+for f in $families; do
+	[[ " $(sed -n 's/^RestrictAddressFamilies=//p' "$unit") " == *" $f "* ]] ||
+		t_fail "labboot opens $f sockets, RestrictAddressFamilies= forbids them"
+done
+t_ok "socket families $families, all in RestrictAddressFamilies="
+# Paths opened for writing, created, renamed or removed: below the state
+# directory (or /dev/null and the terminal).
+written=$(grep -E '^[0-9]+ +(openat\(.*O_(WRONLY|RDWR|CREAT)|mkdirat?\(|renameat2?\(|unlinkat?\(|rmdir\()' "$d/daemon.trace" |
+	grep -oE '"/[^"]*"' | tr -d '"' | sort -u || true)
+bad=$(grep -vE '^(/var/lib/labboot(/|$)|/dev/(null|pts/|tty))' <<<"$written" | paste -sd' ' || true)
+[ -z "$bad" ] || t_fail "labboot writes outside its state directory (ProtectSystem=strict): $bad"
+t_ok "writes only below /var/lib/labboot ($(wc -l <<<"$written") paths)"
 
 # ---- reinstall, remove, purge ---------------------------------------------
 dpkg_wait -i "$deb" >>"$d/install.log" || t_fail "dpkg -i over the installed package failed"
