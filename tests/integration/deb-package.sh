@@ -8,10 +8,12 @@
 # word about it, `systemd-analyze security` under a threshold), nothing
 # started or enabled. The installed daemon then runs as the unit runs it
 # (user labboot, the unit's three capabilities only, nothing else) in a
-# network namespace, and a real DHCP client (busybox udhcpc) gets a lease from
-# it. Reinstall, remove (conffile and state stay), purge (everything goes
-# but the user labboot, as Debian does with system users: see
-# debian/labboot.postrm). The machine is left as found on every exit path;
+# network namespace under strace: busybox udhcpc gets a lease (the reply
+# through the ARP entry CAP_NET_ADMIN lets it set), curl and dig get answers,
+# SIGHUP reloads; its system calls, socket families and writes must pass the
+# unit's SystemCallFilter=, RestrictAddressFamilies= and ProtectSystem=.
+# Reinstall, remove (conffile and state stay), purge (everything goes but the
+# user labboot, as Debian does with system users: see debian/labboot.postrm). The machine is left as found on every exit path;
 # skipped if a labboot package or its files are there already.
 # Subnet 198.18.90.0/24.
 source "$(dirname "$0")/../lib/common.sh"
@@ -19,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root (dpkg -i)"
 	exit 77
 fi
-t_need dpkg-buildpackage dh lintian dpkg-parsechangelog systemd-analyze man setpriv busybox
+t_need dpkg-buildpackage dh lintian dpkg-parsechangelog systemd-analyze man setpriv strace pgrep busybox curl dig
 
 pkg_status() { dpkg-query -W -f='${db:Status-Status}' labboot 2>/dev/null || true; }
 st=$(pkg_status)
@@ -87,7 +89,7 @@ deb=$d/src/labboot_${ver}_$(dpkg --print-architecture).deb
 [ -f "$deb" ] || t_fail "no $deb after the build"
 t_ok "dpkg-buildpackage -us -uc -b: $(basename "$deb") in $(($(date +%s) - start)) s"
 
-lintian_out=$(lintian --fail-on error -I "${deb%.deb}.changes" 2>&1 | { grep -v 'running with root privileges' || true; }) ||
+lintian_out=$(lintian --fail-on error -I --pedantic "${deb%.deb}.changes" 2>&1 | { grep -v 'running with root privileges' || true; }) ||
 	{ echo "$lintian_out"; t_fail "lintian reports errors"; }
 echo "lintian (warnings and infos, not failures):${lintian_out:+$'\n'}${lintian_out:- none}"
 t_ok "lintian: no errors"
