@@ -13,8 +13,9 @@
 # SIGHUP reloads; its system calls, socket families and writes must pass the
 # unit's SystemCallFilter=, RestrictAddressFamilies= and ProtectSystem=.
 # Reinstall, remove (conffile and state stay), purge (everything goes but the
-# user labboot, as Debian does with system users: see debian/labboot.postrm). The machine is left as found on every exit path;
-# skipped if a labboot package or its files are there already.
+# user labboot, as Debian does with system users: see debian/labboot.postrm).
+# The machine is left as found on every exit path; skipped if a labboot
+# package or its files are there already.
 # Subnet 198.18.90.0/24.
 source "$(dirname "$0")/../lib/common.sh"
 if [ "$(id -u)" -ne 0 ]; then
