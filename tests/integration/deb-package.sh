@@ -79,7 +79,7 @@ if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 	git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
 		(cd "$ROOT" && tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$src" -xf -
 else
-	tar -C "$ROOT" --exclude='./build*' --exclude=./.cache --exclude=./obj-* -cf - . | tar -C "$src" -xf -
+	tar -C "$ROOT" --exclude='./build*' --exclude=./.cache --exclude='./obj-*' -cf - . | tar -C "$src" -xf -
 fi
 start=$(date +%s)
 # The unit tests run in CI on their own (unit/*); DEB_BUILD_OPTIONS= runs them here too.
