@@ -312,7 +312,9 @@ static int step_init(const char *root, const char *command, int out_fd)
 		fprintf(stderr, "labboot: sandbox: %s\n", strerror(-r));
 		return 126;
 	}
-	sethostname("labboot-build", 13);
+	/* the step's own UTS namespace: a failure only leaves the host's name */
+	if (sethostname("labboot-build", 13) < 0)
+		fprintf(stderr, "labboot: sandbox: sethostname: %s\n", strerror(errno));
 	if (chroot(root) < 0 || chdir("/") < 0)
 		return 126;
 	sh = fork();
