@@ -1,0 +1,68 @@
+/* libFuzzer: a dnsmasq configuration through the importer. The input is the
+ * main file; conf-file / conf-dir / host files are served from the same
+ * input split at "\n---\n" (a file named "a" is the second part, "b" the
+ * third, a directory lists "a" and "b"), so includes, loops and depth are
+ * reached. The result must then load as labboot.conf: the importer must
+ * never write a line the parser rejects. */
+#include "core/config.h"
+#include "core/log.h"
+#include "import/import_dnsmasq.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct parts {
+	char *p[3];
+};
+
+static int include(void *userdata, const char *path, enum import_include_kind kind, char **ret_text)
+{
+	const struct parts *parts = userdata;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	if (kind == IMPORT_INCLUDE_DIR)
+		return (*ret_text = strdup("a\nb\n.hidden\nc~\n")) ? 0 : -ENOMEM;
+	if (strcmp(base, "a") == 0 && parts->p[1])
+		return (*ret_text = strdup(parts->p[1])) ? 0 : -ENOMEM;
+	if (strcmp(base, "b") == 0 && parts->p[2])
+		return (*ret_text = strdup(parts->p[2])) ? 0 : -ENOMEM;
+	return -ENOENT;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *devnull;
+	struct parts parts = { 0 };
+	struct import_result res;
+	struct config *cfg = NULL;
+	char *text = malloc(size + 1), *s;
+	struct import_options opts = { .interface = "br0", .address = "198.18.0.1", .include = include, .userdata = &parts };
+
+	if (!devnull) {
+		log_set_level(LOG_LEVEL_ERR);
+		devnull = fopen("/dev/null", "w");
+	}
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	parts.p[0] = text;
+	s = text;
+	for (int i = 1; i < 3 && (s = strstr(s, "\n---\n")); i++) {
+		*s = '\0';
+		s += 5;
+		parts.p[i] = s;
+	}
+	if (import_dnsmasq("fuzz.conf", text, &opts, &res) == 0) {
+		struct config_source src = { .path = "imported.conf", .text = res.config, .errors = devnull };
+		if (config_load_from(&src, &cfg) == 0)
+			config_free(cfg);
+		import_result_free(&res);
+	}
+	free(text);
+	return 0;
+}
