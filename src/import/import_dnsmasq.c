@@ -6,6 +6,7 @@
 #include "import/import_int.h"
 #include "core/util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -1212,13 +1213,38 @@ static void hosts_line(struct dm *dm, const struct dm_where *at, char *line)
 			dm_untranslated(dm, at, "name \"%s\" (not a DNS name)", w[i]);
 			continue;
 		}
-		add_a_ptr(dm, at, w[i], ip, i == 1);
-		if (dm->n_hosts_file < DM_MAX_HOSTS_ENTRIES) {
-			struct dm_hosts_entry *grown = realloc(dm->hosts_file, (dm->n_hosts_file + 1) * sizeof(*grown));
-			if (!grown)
-				abort();
-			dm->hosts_file = grown;
-			dm->hosts_file[dm->n_hosts_file++] = (struct dm_hosts_entry){ xstrdup(w[i]), ip };
+		if (dm->n_hosts_file == DM_MAX_HOSTS_ENTRIES) {
+			dm_untranslated(dm, at, "name %s (more than %d hosts file names)", w[i], DM_MAX_HOSTS_ENTRIES);
+			continue;
+		}
+		struct dm_hosts_entry *grown = realloc(dm->hosts_file, (dm->n_hosts_file + 1) * sizeof(*grown));
+		if (!grown)
+			abort();
+		dm->hosts_file = grown;
+		dm->hosts_file[dm->n_hosts_file++] = (struct dm_hosts_entry){ xstrdup(w[i]), ip, i == 1, *at };
+	}
+}
+
+/* The hosts files' names as records, but for the names of reservations
+ * with that address (labboot's [host] answers those already). With
+ * expand-hosts a bare name is also NAME.DOMAIN, as labboot's records are. */
+static void hosts_records(struct dm *dm)
+{
+	for (size_t k = 0; k < dm->n_hosts_file; k++) {
+		const struct dm_hosts_entry *e = &dm->hosts_file[k];
+		const struct dm_host *h = host_by_name(dm, e->name);
+		char n[300];
+		bool same = false;
+		for (size_t j = 0; h && j < h->n_nics; j++)
+			same = same || h->nics[j].ip.s_addr == e->ip.s_addr;
+		if (same)
+			continue;
+		snprintf(n, sizeof(n), "%s%s", e->name, strchr(e->name, '.') || dm->expand_hosts ? "" : ".");
+		add_record(dm, &e->at, "%s A %s", n, inet_ntoa(e->ip));
+		if (e->ptr) {
+			uint8_t b[4];
+			memcpy(b, &e->ip, 4);
+			add_record(dm, &e->at, "%u.%u.%u.%u.in-addr.arpa PTR %s", b[3], b[2], b[1], b[0], n);
 		}
 	}
 }
@@ -1669,6 +1695,8 @@ static void finish(struct dm *dm)
 			break;
 		}
 	}
+	if (!dm->dns_off)
+		hosts_records(dm);
 	if (dm->mode == DM_DHCP_RANGES && dm->n_ranges) {
 		const struct dm_where *at = &dm->ranges[0].at;
 		char ip[16];

@@ -64,6 +64,8 @@ struct dm_range {
 struct dm_hosts_entry {
 	char *name;
 	struct in_addr ip;
+	bool ptr;                     /* the line's first name: dnsmasq answers PTR with it */
+	struct dm_where at;
 };
 
 struct dm {
