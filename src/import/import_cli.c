@@ -13,16 +13,22 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A whole file, at most IMPORT_MAX_FILE bytes (+1 so "too large" is seen). */
 static int read_all(const char *path, char **ret)
 {
 	FILE *f = fopen(path, "re");
 	size_t n = 0, cap = IMPORT_MAX_FILE + 2;
+	struct stat st;
 	char *buf;
 
 	if (!f)
 		return -errno;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR; /* dhcp-hostsfile and addn-hosts may name a directory */
+	}
 	buf = malloc(cap);
 	if (!buf) {
 		fclose(f);

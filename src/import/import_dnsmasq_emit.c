@@ -188,7 +188,9 @@ static void pools_out(struct out *o)
 					format_ipv4(a, r->end));
 			continue;
 		}
-		section(o, "[pool \"%s%zu\"]", r->tag && strlen(r->tag) < 64 && !strchr(r->tag, '"') ? r->tag : "pool", i);
+		bool plain = r->tag && strlen(r->tag) < 64 && strspn(r->tag, "abcdefghijklmnopqrstuvwxyz"
+						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(r->tag);
+		section(o, "[pool \"%s%zu\"]", plain ? r->tag : "pool", i);
 		kv(o, &r->at, "range", "%s %s", format_ipv4(a, r->start), format_ipv4(b, r->end));
 		if (r->netmask.s_addr)
 			kv(o, &r->at, "netmask", "%s", format_ipv4(a, r->netmask));
@@ -330,7 +332,7 @@ void dm_free(struct dm *dm)
 		free(dm->tags[i].name);
 	for (size_t i = 0; i < dm->n_hosts; i++) {
 		struct dm_host *h = &dm->hosts[i];
-		free(h->name), free(h->lease), free(h->boot_file);
+		free(h->name), free(h->lease), free(h->boot_file), free(h->fqdn_domain);
 		opts_free(h->opts, h->n_opts);
 		for (size_t j = 0; j < h->n_tags; j++)
 			free(h->tags[j]);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
+#define DM_MAX_FIELDS 64            /* comma-separated fields of one directive */
 #define DM_MAX_TAGS 256
 #define DM_MAX_HOST_TAGS 8
 #define DM_MAX_RECORDS CONFIG_MAX_DNS_RECORDS
@@ -46,6 +47,7 @@ struct dm_host {
 	char *tags[DM_MAX_HOST_TAGS];
 	size_t n_tags;
 	bool ip_from_hosts;           /* no address: look the name up in the hosts files */
+	char *fqdn_domain;            /* the domain of a dotted dhcp-host name */
 	struct dm_where at;
 };
 
@@ -127,3 +129,47 @@ char *dm_render(struct dm *dm);
 void dm_free(struct dm *dm);
 /* Whether a value survives inih and labboot's comment rules unchanged. */
 bool dm_value_safe(const char *v);
+
+/* Shared by the directive files (import_dnsmasq_*.c). */
+struct dm_tag *dm_tag_get(struct dm *dm, const char *name, bool create);
+unsigned dm_slots_of_arch(unsigned long arch);
+struct dm_host *dm_host_by_name(struct dm *dm, const char *name);
+const struct dm_host *dm_host_with_ip(const struct dm *dm, struct in_addr ip);
+void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value);
+void dm_ethers_line(struct dm *dm, const struct dm_where *at, char *line);
+void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value);
+void h_dhcp_match(struct dm *dm, const struct dm_where *at, char *value);
+void h_dhcp_boot(struct dm *dm, const struct dm_where *at, char *value);
+void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value);
+void h_pxe_prompt(struct dm *dm, const struct dm_where *at, char *value);
+__attribute__((format(printf, 3, 4))) void dm_add_record(struct dm *dm, const struct dm_where *at, const char *fmt, ...);
+bool dm_valid_dns_name(const char *s);
+void h_address(struct dm *dm, const struct dm_where *at, char *value);
+void h_host_record(struct dm *dm, const struct dm_where *at, char *value);
+void h_cname(struct dm *dm, const struct dm_where *at, char *value);
+void h_ptr_record(struct dm *dm, const struct dm_where *at, char *value);
+void h_txt_record(struct dm *dm, const struct dm_where *at, char *value);
+void h_server(struct dm *dm, const struct dm_where *at, char *value);
+void dm_hosts_line(struct dm *dm, const struct dm_where *at, char *line);
+void dm_hosts_records(struct dm *dm);
+void dm_resolv_line(struct dm *dm, const struct dm_where *at, char *line);
+void h_interface(struct dm *dm, const struct dm_where *at, char *value);
+void h_listen_address(struct dm *dm, const struct dm_where *at, char *value);
+void h_domain(struct dm *dm, const struct dm_where *at, char *value);
+void h_local(struct dm *dm, const struct dm_where *at, char *value);
+void h_port(struct dm *dm, const struct dm_where *at, char *value);
+void h_cache_size(struct dm *dm, const struct dm_where *at, char *value);
+void h_local_ttl(struct dm *dm, const struct dm_where *at, char *value);
+void h_tftp_root(struct dm *dm, const struct dm_where *at, char *value);
+void h_tftp_port(struct dm *dm, const struct dm_where *at, char *value);
+void h_flag(struct dm *dm, const struct dm_where *at, const char *name, char *value);
+int dm_split_fields(char *s, char **f, bool *quoted, size_t max);
+bool dm_is_lease_time(const char *s);
+char *dm_lease_text(const char *s);
+void h_dhcp_option(struct dm *dm, const struct dm_where *at, char *value);
+void h_dhcp_option_force(struct dm *dm, const struct dm_where *at, char *value);
+void h_vendorclass(struct dm *dm, const struct dm_where *at, char *value);
+void h_userclass(struct dm *dm, const struct dm_where *at, char *value);
+
+/* The directives, one handler each (value: after '=', NULL for a flag). */
+
