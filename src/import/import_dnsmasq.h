@@ -13,6 +13,7 @@
 #define IMPORT_MAX_DIRECTIVES 100000  /* over every file */
 #define IMPORT_MAX_NOTES 1000
 #define IMPORT_OUT_MAX_LINE 199       /* inih's line buffer (200 with the NUL) */
+#define IMPORT_OUT_MAX_SECTION 49     /* inih's section name buffer (50): longer ones are cut */
 
 enum import_include_kind {
 	IMPORT_INCLUDE_FILE,          /* *ret_text: the file's contents */

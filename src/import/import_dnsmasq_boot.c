@@ -19,6 +19,7 @@ enum target_kind { TGT_ALL, TGT_SLOTS, TGT_IPXE, TGT_HOSTS, TGT_POOL, TGT_BAD };
 struct target {
 	enum target_kind kind;
 	unsigned slots;
+	unsigned arches;              /* the option 93 values the tag matched */
 	const char *tag;              /* TGT_HOSTS */
 	int range;                    /* TGT_POOL */
 	const char *why;              /* TGT_BAD */
@@ -47,7 +48,7 @@ static struct target select_tags(struct dm *dm, char **f, int n, int *i, bool bo
 			continue;
 		}
 		switch (tag ? tag->kind : TAG_UNKNOWN) {
-		case TAG_ARCH: t.kind = TGT_SLOTS; t.slots = tag->slots; break;
+		case TAG_ARCH: t.kind = TGT_SLOTS; t.slots = tag->slots; t.arches = tag->arches; break;
 		case TAG_IPXE: t.kind = TGT_IPXE; break;
 		case TAG_PXE: t.kind = TGT_ALL; break;
 		case TAG_HOST: t.kind = TGT_HOSTS; t.tag = tag->name; break;
@@ -137,9 +138,7 @@ static bool set_param(struct dm *dm, const struct dm_where *at, int code, char *
 		v = xstrdup(f[0]);
 		break;
 	case 1:
-		if (r || n != 1 || parse_ipv4(f[0], &dm->netmask) < 0)
-			return false;
-		return true;
+		return n == 1 && parse_ipv4(f[0], r ? &r->netmask : &dm->netmask) == 0;
 	default:
 		return false;
 	}
@@ -260,6 +259,10 @@ static void boot_to(struct dm *dm, const struct dm_where *at, const struct targe
 		break;
 	case TGT_SLOTS:
 		set_slots(dm, at, t->slots, file, what);
+		/* labboot's efi64 answers both x86-64 UEFI values of option 93 */
+		if ((t->slots & (1u << SLOT_EFI64)) && !(t->arches & (1u << 7)) != !(t->arches & (1u << 9)))
+			dm_note(dm, at, "%s=%s: also the file of UEFI clients with option 93 = %d (labboot's efi64 is for 7 and 9)",
+				what, raw, t->arches & (1u << 7) ? 9 : 7);
 		break;
 	case TGT_IPXE:
 		if (dm->ipxe_chain && strcmp(dm->ipxe_chain, file) != 0)
@@ -311,15 +314,14 @@ void h_dhcp_boot(struct dm *dm, const struct dm_where *at, char *value)
 /* pxe-service=[tag:T,]CSA,MENU TEXT[,BASENAME|TYPE][,SERVER] */
 void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value)
 {
-	static const struct { const char *csa; unsigned slots; } csas[] = {
-		{ "x86PC", 1u << SLOT_BIOS }, { "X86-64_EFI", 1u << SLOT_EFI64 }, { "BC_EFI", 1u << SLOT_EFI64 },
-		{ "ARM64_EFI", 1u << SLOT_ARM64 },
+	static const struct { const char *csa; unsigned arch; } csas[] = {
+		{ "x86PC", 0 }, { "BC_EFI", 7 }, { "X86-64_EFI", 9 }, { "ARM64_EFI", 11 },
 	};
 	char *f[DM_MAX_FIELDS], *raw = xstrdup(value ? value : ""), file[256];
 	bool quoted[DM_MAX_FIELDS];
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS), i = 0;
 	struct target t = { .kind = TGT_BAD, .why = "want CSA,MENU TEXT,BASENAME" };
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (n > 0)
 		t = select_tags(dm, f, n, &i, true);
@@ -328,12 +330,14 @@ void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value)
 				t.kind == TGT_BAD ? t.why : "PXE menus per tag: labboot's menu is in iPXE");
 		goto out;
 	}
-	unsigned slots = 0;
+	unsigned slots = 0, arches = 0;
 	for (size_t k = 0; k < ARRAY_SIZE(csas); k++)
 		if (strcasecmp(csas[k].csa, f[i]) == 0)
-			slots = csas[k].slots;
+			v = csas[k].arch, slots = dm_slots_of_arch(v);
 	if (!slots && parse_u64(f[i], 0, 65535, &v) == 0)
 		slots = dm_slots_of_arch(v);
+	if (slots && v < 32)
+		arches = 1u << v;
 	if (!slots) {
 		dm_untranslated(dm, at, "pxe-service=%s (client type %s: labboot boots BIOS, x86-64 and ARM64 UEFI)", raw, f[i]);
 		goto out;
@@ -354,6 +358,7 @@ void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value)
 	snprintf(file, sizeof(file), "%s%s", f[i + 2], strchr(f[i + 2], '.') ? "" : ".0");
 	t.kind = TGT_SLOTS;
 	t.slots = slots;
+	t.arches = arches;
 	boot_to(dm, at, &t, file, raw, "pxe-service");
 out:
 	free(raw);

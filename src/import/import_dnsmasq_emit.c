@@ -70,8 +70,9 @@ static void kv(struct out *o, const struct dm_where *at, const char *key, const 
 		append(o, line);
 }
 
-static void section(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void section(struct out *o, const char *fmt, ...)
+/* "[NAME]"; false (nothing written) when inih would cut NAME. */
+static bool section(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool section(struct out *o, const char *fmt, ...)
 {
 	char line[300];
 	va_list ap;
@@ -79,9 +80,12 @@ static void section(struct out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (strlen(line) - 2 > IMPORT_OUT_MAX_SECTION)
+		return false;
 	if (o->len)
 		append(o, "");
 	append(o, line);
+	return true;
 }
 
 static void opts_out(struct out *o, const struct dm_opt *opts, size_t n)
@@ -188,7 +192,7 @@ static void pools_out(struct out *o)
 					format_ipv4(a, r->end));
 			continue;
 		}
-		bool plain = r->tag && strlen(r->tag) < 64 && strspn(r->tag, "abcdefghijklmnopqrstuvwxyz"
+		bool plain = r->tag && strlen(r->tag) < 32 && strspn(r->tag, "abcdefghijklmnopqrstuvwxyz"
 						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(r->tag);
 		section(o, "[pool \"%s%zu\"]", plain ? r->tag : "pool", i);
 		kv(o, &r->at, "range", "%s %s", format_ipv4(a, r->start), format_ipv4(b, r->end));
@@ -238,7 +242,8 @@ static void boot_out(struct out *o)
 		for (int s = 0; s < SLOT_COUNT_ && !dm->boot_default; s++)
 			if (dm->boot[s])
 				at = &dm->boot_at[s];
-		dm_note(dm, at, "iPXE clients get labboot's boot script (its menu), not %s again", any);
+		dm_note(dm, at, "iPXE clients (user class iPXE) get labboot's boot script and menu, not %s again",
+			any);
 	}
 }
 
@@ -274,7 +279,12 @@ static void hosts_out(struct out *o)
 		const struct dm_host *h = &dm->hosts[i];
 		if (h->n_nics == 0)
 			continue;
-		section(o, "[host \"%s\"]", h->name);
+		if (!section(o, "[host \"%s\"]", h->name)) {
+			dm_untranslated(dm, &h->at, "host %s (labboot.conf reads section names of at most %d characters: "
+						    "[host \"NAME\"] with NAME up to %d)", h->name, IMPORT_OUT_MAX_SECTION,
+					IMPORT_OUT_MAX_SECTION - 7);
+			continue;
+		}
 		for (size_t j = 0; j < h->n_nics; j++) {
 			char mac[18], ip[16];
 			if (h->nics[j].ip.s_addr)

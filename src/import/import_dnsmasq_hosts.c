@@ -25,8 +25,9 @@ struct dm_tag *dm_tag_get(struct dm *dm, const char *name, bool create)
 }
 
 /* A tag set in two different ways (an arch and a host) is not one labboot can follow. */
-static void tag_set_kind(struct dm *dm, const char *name, enum dm_tag_kind kind, unsigned slots, int range)
+static void tag_set_kind(struct dm *dm, const char *name, enum dm_tag_kind kind, long arch, int range)
 {
+	unsigned slots = arch >= 0 ? dm_slots_of_arch((unsigned long)arch) : 0;
 	struct dm_tag *t = dm_tag_get(dm, name, true);
 
 	if (!t)
@@ -34,6 +35,7 @@ static void tag_set_kind(struct dm *dm, const char *name, enum dm_tag_kind kind,
 	if (t->kind == TAG_UNKNOWN || (t->kind == kind && kind != TAG_RANGE)) {
 		t->kind = kind;
 		t->slots |= slots;
+		t->arches |= arch >= 0 && arch < 32 ? 1u << arch : 0;
 		t->range = range;
 	} else {
 		t->kind = TAG_OTHER;
@@ -267,7 +269,7 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 		free(l);
 	}
 	for (size_t i = 0; i < n_tags; i++) {
-		tag_set_kind(dm, tags[i], TAG_HOST, 0, -1);
+		tag_set_kind(dm, tags[i], TAG_HOST, -1, -1);
 		if (h->n_tags < DM_MAX_HOST_TAGS)
 			h->tags[h->n_tags++] = xstrdup(tags[i]);
 	}
@@ -381,7 +383,7 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 		dm_untranslated(dm, at, "lease time %s (out of range)", lease);
 	if (tag) {
 		r->tag = xstrdup(tag);
-		tag_set_kind(dm, tag, TAG_RANGE, 0, (int)dm->n_ranges);
+		tag_set_kind(dm, tag, TAG_RANGE, -1, (int)dm->n_ranges);
 	}
 	dm->n_ranges++;
 }
@@ -402,20 +404,20 @@ void h_dhcp_match(struct dm *dm, const struct dm_where *at, char *value)
 	}
 	const char *tag = f[0] + 4;
 	if (dm_option_code(f[1], &code) < 0) {
-		tag_set_kind(dm, tag, TAG_OTHER, 0, -1);
+		tag_set_kind(dm, tag, TAG_OTHER, -1, -1);
 		return; /* reported where the tag is used */
 	}
 	if (code == 175 || (code == 77 && n == 3 && strcmp(f[2], "iPXE") == 0)) {
-		tag_set_kind(dm, tag, TAG_IPXE, 0, -1);
+		tag_set_kind(dm, tag, TAG_IPXE, -1, -1);
 	} else if (code == 60 && n == 3 && arch_of_vendor_class(f[2]) >= 0 &&
 		   dm_slots_of_arch((unsigned long)arch_of_vendor_class(f[2]))) {
-		tag_set_kind(dm, tag, TAG_ARCH, dm_slots_of_arch((unsigned long)arch_of_vendor_class(f[2])), -1);
+		tag_set_kind(dm, tag, TAG_ARCH, arch_of_vendor_class(f[2]), -1);
 	} else if (code == 60 && n == 3 && strcmp(f[2], "PXEClient") == 0) {
-		tag_set_kind(dm, tag, TAG_PXE, 0, -1);
+		tag_set_kind(dm, tag, TAG_PXE, -1, -1);
 	} else if (code == 93 && n == 3 && parse_u64(f[2], 0, 65535, &arch) == 0 && dm_slots_of_arch(arch)) {
-		tag_set_kind(dm, tag, TAG_ARCH, dm_slots_of_arch(arch), -1);
+		tag_set_kind(dm, tag, TAG_ARCH, (long)arch, -1);
 	} else {
-		tag_set_kind(dm, tag, TAG_OTHER, 0, -1);
+		tag_set_kind(dm, tag, TAG_OTHER, -1, -1);
 	}
 }
 
@@ -434,13 +436,13 @@ static void h_class(struct dm *dm, const struct dm_where *at, char *value, bool 
 	}
 	const char *tag = f[0] + 4;
 	if (user && strcmp(f[1], "iPXE") == 0)
-		tag_set_kind(dm, tag, TAG_IPXE, 0, -1);
+		tag_set_kind(dm, tag, TAG_IPXE, -1, -1);
 	else if (!user && (arch = arch_of_vendor_class(f[1])) >= 0 && dm_slots_of_arch((unsigned long)arch))
-		tag_set_kind(dm, tag, TAG_ARCH, dm_slots_of_arch((unsigned long)arch), -1);
+		tag_set_kind(dm, tag, TAG_ARCH, arch, -1);
 	else if (!user && strcmp(f[1], "PXEClient") == 0)
-		tag_set_kind(dm, tag, TAG_PXE, 0, -1);
+		tag_set_kind(dm, tag, TAG_PXE, -1, -1);
 	else
-		tag_set_kind(dm, tag, TAG_OTHER, 0, -1);
+		tag_set_kind(dm, tag, TAG_OTHER, -1, -1);
 }
 void h_vendorclass(struct dm *dm, const struct dm_where *at, char *value) { h_class(dm, at, value, false); }
 void h_userclass(struct dm *dm, const struct dm_where *at, char *value) { h_class(dm, at, value, true); }

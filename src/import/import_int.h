@@ -28,6 +28,7 @@ struct dm_tag {
 	char *name;
 	enum dm_tag_kind kind;
 	unsigned slots;               /* TAG_ARCH: bit per dm_slot */
+	unsigned arches;              /* TAG_ARCH: bit per option 93 value matched (< 32) */
 	int range;                    /* TAG_RANGE: index */
 };
 

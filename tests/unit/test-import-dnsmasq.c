@@ -81,7 +81,16 @@ static const struct vector vectors[] = {
 	{ "duplicate MAC and IP", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\ndhcp-host=52:54:00:00:00:01,198.18.0.3,a\n"
 	  "dhcp-host=52:54:00:00:00:01,198.18.0.4,b\ndhcp-host=52:54:00:00:00:02,198.18.0.3,c\n", { "[host \"a\"]" }, "[host \"c\"]", 2 },
 	{ "unknown directive", "no-resolv\nfrobnicate=yes\ndhcp-ignore=tag:!known\n", { "[dns]" }, NULL, 2 },
-	{ "resolv.conf read when no no-resolv", "port=0\n", { "enable = no" }, NULL, 0 },
+	{ "port=0: no DNS, no resolv.conf", "port=0\n", { "enable = no" }, NULL, 0 },
+	{ "section names inih would cut", "no-resolv\ndhcp-range=198.18.0.100,198.18.0.200\n"
+	  "dhcp-host=52:54:00:00:00:01,198.18.0.3,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n"
+	  "dhcp-host=52:54:00:00:00:02,198.18.0.4,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac\n",
+	  { "[host \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"]" }, "aaac", 1 },
+	{ "per-range options of one subnet", "no-resolv\ndhcp-range=set:a,198.18.0.100,198.18.0.150\n"
+	  "dhcp-range=set:b,198.18.0.160,198.18.0.200\ndhcp-option=tag:a,26,1400\n", { "range = 198.18.0.160 198.18.0.200" }, "option = 26", 1 },
+	{ "relayed pool with its options", "no-resolv\ndhcp-range=198.18.0.100,198.18.0.150\n"
+	  "dhcp-range=set:far,198.18.5.10,198.18.5.50,255.255.255.0,2h\ndhcp-option=tag:far,3,198.18.5.1\n",
+	  { "[pool \"far1\"]", "range = 198.18.5.10 198.18.5.50", "lease-time = 2h", "router = 198.18.5.1" }, NULL, 0 },
 };
 
 static void check_loads(const char *text)
