@@ -2,8 +2,9 @@
  * main file; conf-file / conf-dir / host files are served from the same
  * input split at "\n---\n" (a file named "a" is the second part, "b" the
  * third, a directory lists "a" and "b"), so includes, loops and depth are
- * reached. The result must then load as labboot.conf: the importer must
- * never write a line the parser rejects. */
+ * reached. The result is then loaded as labboot.conf; with
+ * FUZZ_IMPORT_STRICT set, one that does not load is a crash (the importer
+ * should never write what labboot's parser rejects). */
 #include "core/config.h"
 #include "core/log.h"
 #include "import/import_dnsmasq.h"
@@ -58,9 +59,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		parts.p[i] = s;
 	}
 	if (import_dnsmasq("fuzz.conf", text, &opts, &res) == 0) {
-		struct config_source src = { .path = "imported.conf", .text = res.config, .errors = devnull };
+		char *errors = NULL;
+		size_t errors_len = 0;
+		FILE *err = open_memstream(&errors, &errors_len);
+		struct config_source src = { .path = "imported.conf", .text = res.config, .errors = err ? err : devnull };
 		if (config_load_from(&src, &cfg) == 0)
 			config_free(cfg);
+		else if (err && getenv("FUZZ_IMPORT_STRICT")) {
+			fflush(err);
+			fprintf(stderr, "the imported configuration does not load:\n%s\n%s", res.config, errors);
+			abort();
+		}
+		if (err)
+			fclose(err);
+		free(errors);
 		import_result_free(&res);
 	}
 	free(text);

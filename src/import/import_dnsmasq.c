@@ -34,6 +34,8 @@ struct reader {
 /* ---- notes ------------------------------------------------------------ */
 
 static void add_note(struct dm *dm, enum import_note_kind kind, const struct dm_where *at, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 4, 0)));
+static void add_note(struct dm *dm, enum import_note_kind kind, const struct dm_where *at, const char *fmt,
 		     va_list ap)
 {
 	struct import_result *res = dm->res;
@@ -47,6 +49,9 @@ static void add_note(struct dm *dm, enum import_note_kind kind, const struct dm_
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (res->n_notes == IMPORT_MAX_NOTES)
 		snprintf(text, sizeof(text), "%s:%d: note: more notes left out", at->file, at->line);
+	else if (at->line == 0)
+		snprintf(text, sizeof(text), "%s: %s: %s", at->file,
+			 kind == IMPORT_NOT_TRANSLATED ? "not translated" : "note", msg);
 	else
 		snprintf(text, sizeof(text), "%s:%d: %s: %s", at->file, at->line,
 			 kind == IMPORT_NOT_TRANSLATED ? "not translated" : "note", msg);
@@ -528,18 +533,18 @@ int import_dnsmasq(const char *path, const char *text, const struct import_optio
 		return -EINVAL;
 	if (opts->address && parse_ipv4(opts->address, &dm.address) < 0)
 		return -EINVAL;
-	read_text(&rd, keep_name(&rd, path), text, FK_CONF);
+	dm.top = (struct dm_where){ keep_name(&rd, path), 0 };
+	read_text(&rd, dm.top.file, text, FK_CONF);
 	for (size_t i = 0; i < rd.n; i++)
 		run_directive(&dm, &rd.d[i], PH_DEFINE);
 	/* the files dnsmasq reads unless told otherwise */
 	first_late = rd.n;
-	const struct dm_where none = { path, 0 };
 	if (dm.read_ethers)
-		include_file(&rd, &none, "/etc/ethers", FK_ETHERS, false);
+		include_file(&rd, &dm.top, "/etc/ethers", FK_ETHERS, false);
 	if (!dm.no_hosts && !dm.dns_off)
-		include_file(&rd, &none, "/etc/hosts", FK_HOSTS, true);
+		include_file(&rd, &dm.top, "/etc/hosts", FK_HOSTS, true);
 	if (!dm.no_resolv && !dm.dns_off)
-		include_file(&rd, &none, dm.resolv_file ? dm.resolv_file : "/etc/resolv.conf", FK_RESOLV, true);
+		include_file(&rd, &dm.top, dm.resolv_file ? dm.resolv_file : "/etc/resolv.conf", FK_RESOLV, true);
 	for (size_t i = first_late; i < rd.n; i++)
 		run_directive(&dm, &rd.d[i], PH_DEFINE);
 	for (size_t i = 0; i < rd.n; i++)

@@ -137,8 +137,14 @@ static bool set_param(struct dm *dm, const struct dm_where *at, int code, char *
 		slot = r ? &r->domain : &dm->domain;
 		v = xstrdup(f[0]);
 		break;
-	case 1:
-		return n == 1 && parse_ipv4(f[0], r ? &r->netmask : &dm->netmask) == 0;
+	case 1: {
+		struct in_addr m;
+		if (n != 1 || parse_ipv4(f[0], &m) < 0 || !dm_netmask_valid(m))
+			dm_untranslated(dm, at, "option 1 (not a netmask)");
+		else
+			*(r ? &r->netmask : &dm->netmask) = m;
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -267,8 +273,10 @@ static void boot_to(struct dm *dm, const struct dm_where *at, const struct targe
 	case TGT_IPXE:
 		if (dm->ipxe_chain && strcmp(dm->ipxe_chain, file) != 0)
 			dm_untranslated(dm, at, "%s=%s (iPXE clients were given %s already)", what, raw, dm->ipxe_chain);
-		else if (!dm->ipxe_chain)
+		else if (!dm->ipxe_chain) {
 			dm->ipxe_chain = xstrdup(file);
+			dm->ipxe_at = *at;
+		}
 		break;
 	case TGT_HOSTS:
 		for (size_t k = 0; k < dm->n_hosts; k++) {

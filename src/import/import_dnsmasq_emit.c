@@ -110,7 +110,7 @@ static void params_out(struct out *o, const struct dm_where *at, const char *rou
 static void server_out(struct out *o)
 {
 	struct dm *dm = o->dm;
-	const struct dm_where top = { "", 0 };
+	const struct dm_where top = dm->top;
 	char ip[16], list[CONFIG_MAX_IFACES * 17] = "";
 
 	section(o, "[server]");
@@ -133,7 +133,7 @@ static void server_out(struct out *o)
 static void dhcp_out(struct out *o)
 {
 	struct dm *dm = o->dm;
-	const struct dm_where top = { "", 0 };
+	const struct dm_where top = dm->top;
 	const struct dm_range *first = NULL;
 	char a[16], b[16];
 	size_t n_main = 0;
@@ -209,7 +209,7 @@ static void boot_out(struct out *o)
 {
 	static const char *const keys[] = { "bios", "efi64", "arm64" };
 	struct dm *dm = o->dm;
-	const struct dm_where top = { "", 0 };
+	const struct dm_where top = dm->top;
 	const char *any = NULL;
 
 	section(o, "[tftp]");
@@ -229,14 +229,19 @@ static void boot_out(struct out *o)
 		any = file;
 	}
 	if (dm->ipxe_chain) {
+		char run[IMPORT_OUT_MAX_LINE + 2];
+		int n = strstr(dm->ipxe_chain, "://") ? snprintf(run, sizeof(run), "chain %s", dm->ipxe_chain)
+						      : snprintf(run, sizeof(run), "chain tftp://${next-server}/%s", dm->ipxe_chain);
+		if (n < 0 || (size_t)n + strlen("run = ") > IMPORT_OUT_MAX_LINE || !dm_value_safe(run)) {
+			dm_untranslated(dm, &dm->ipxe_at, "the file iPXE clients were given, %s (not a line labboot.conf can hold)",
+					dm->ipxe_chain);
+			return;
+		}
 		kv(o, &top, "menu", "none");
 		kv(o, &top, "menu-default", "dnsmasq");
 		section(o, "[entry \"dnsmasq\"]");
 		kv(o, &top, "title", "What dnsmasq gave iPXE");
-		if (strstr(dm->ipxe_chain, "://"))
-			kv(o, &top, "run", "chain %s", dm->ipxe_chain);
-		else
-			kv(o, &top, "run", "chain tftp://${next-server}/%s", dm->ipxe_chain);
+		kv(o, &top, "run", "%s", run);
 	} else if (any) {
 		const struct dm_where *at = dm->boot_default ? &dm->boot_default_at : &top;
 		for (int s = 0; s < SLOT_COUNT_ && !dm->boot_default; s++)
@@ -250,7 +255,7 @@ static void boot_out(struct out *o)
 static void dns_out(struct out *o)
 {
 	struct dm *dm = o->dm;
-	const struct dm_where top = { "", 0 };
+	const struct dm_where top = dm->top;
 	char list[CONFIG_MAX_UPSTREAMS * 24] = "";
 
 	section(o, "[dns]");

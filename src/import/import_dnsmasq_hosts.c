@@ -42,6 +42,13 @@ static void tag_set_kind(struct dm *dm, const char *name, enum dm_tag_kind kind,
 	}
 }
 
+bool dm_netmask_valid(struct in_addr m)
+{
+	uint32_t v = ntohl(m.s_addr);
+
+	return v != 0 && (~v & (~v + 1)) == 0; /* contiguous ones */
+}
+
 unsigned dm_slots_of_arch(unsigned long arch)
 {
 	switch (arch) {
@@ -361,6 +368,17 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 	if (ntohl(end.s_addr) < ntohl(ips[0].s_addr)) {
 		dm_untranslated(dm, at, "dhcp-range=%s (ends before it starts)", value);
 		return;
+	}
+	if (mask.s_addr && !dm_netmask_valid(mask)) {
+		dm_untranslated(dm, at, "dhcp-range=%s (not a netmask)", value);
+		return;
+	}
+	for (size_t i = 0; i < dm->n_ranges && !is_static; i++) {
+		const struct dm_range *o = &dm->ranges[i];
+		if (o->start.s_addr && ntohl(ips[0].s_addr) <= ntohl(o->end.s_addr) && ntohl(o->start.s_addr) <= ntohl(end.s_addr)) {
+			dm_untranslated(dm, at, "dhcp-range=%s (overlaps %s:%d: labboot's ranges must not)", value, o->at.file, o->at.line);
+			return;
+		}
 	}
 	if (dm->n_ranges == CONFIG_MAX_POOLS) {
 		dm_untranslated(dm, at, "dhcp-range=%s (more than %d ranges)", value, CONFIG_MAX_POOLS);

@@ -74,6 +74,7 @@ struct dm_hosts_entry {
 struct dm {
 	const struct import_options *o;
 	struct import_result *res;
+	struct dm_where top;          /* the main file, line 0: notes about the whole */
 	struct in_addr address;       /* dnsmasq's own address if known */
 
 	char *ifaces[CONFIG_MAX_IFACES];
@@ -94,6 +95,7 @@ struct dm {
 	char *boot_default;           /* an untagged dhcp-boot */
 	struct dm_where boot_default_at;
 	char *ipxe_chain;             /* what iPXE clients are told to boot */
+	struct dm_where ipxe_at;
 
 	bool dns_off, no_resolv, no_hosts, read_ethers, expand_hosts;
 	int dns_port;                 /* 0: default */
@@ -134,6 +136,7 @@ bool dm_value_safe(const char *v);
 /* Shared by the directive files (import_dnsmasq_*.c). */
 struct dm_tag *dm_tag_get(struct dm *dm, const char *name, bool create);
 unsigned dm_slots_of_arch(unsigned long arch);
+bool dm_netmask_valid(struct in_addr m);
 struct dm_host *dm_host_by_name(struct dm *dm, const char *name);
 const struct dm_host *dm_host_with_ip(const struct dm *dm, struct in_addr ip);
 void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value);
