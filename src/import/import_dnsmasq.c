@@ -29,6 +29,7 @@ struct reader {
 	const char *stack[IMPORT_MAX_DEPTH];
 	size_t depth;
 	bool full;                    /* IMPORT_MAX_DIRECTIVES reached */
+	size_t n_included;            /* files read through the callback */
 };
 
 /* ---- notes ------------------------------------------------------------ */
@@ -346,6 +347,11 @@ static void include_file(struct reader *rd, const struct dm_where *at, const cha
 		dm_untranslated(dm, at, "%s (not read)", path);
 		return;
 	}
+	if (rd->n_included == IMPORT_MAX_INCLUDES) {
+		dm_untranslated(dm, at, "%s (more than %d files read in all)", path, IMPORT_MAX_INCLUDES);
+		return;
+	}
+	rd->n_included++;
 	r = dm->o->include(dm->o->userdata, path, IMPORT_INCLUDE_FILE, &text);
 	if (r == -EISDIR && (kind == FK_DHCP_HOSTS || kind == FK_HOSTS)) {
 		char *dir = xstrdup(path);   /* dnsmasq(8): every file of the directory */

@@ -10,6 +10,7 @@
 #define IMPORT_MAX_LINE 4096          /* a dnsmasq line longer than this is refused */
 #define IMPORT_MAX_FILE (4u << 20)    /* bytes of one included file */
 #define IMPORT_MAX_DEPTH 8            /* nested conf-file / conf-dir */
+#define IMPORT_MAX_INCLUDES 256       /* files read in all (includes can fan out) */
 #define IMPORT_MAX_DIRECTIVES 100000  /* over every file */
 #define IMPORT_MAX_NOTES 1000
 #define IMPORT_OUT_MAX_LINE 199       /* inih's line buffer (200 with the NUL) */

@@ -217,7 +217,7 @@ static void boot_out(struct out *o)
 	if (dm->tftp_root)
 		kv(o, &top, "root", "%s", dm->tftp_root);
 	if (dm->tftp_port)
-		kv(o, &top, "port", "%d", dm->tftp_port);
+		kv(o, &top, "port", "%ld", dm->tftp_port);
 
 	section(o, "[boot]");
 	for (int s = 0; s < SLOT_COUNT_; s++) {
@@ -264,7 +264,7 @@ static void dns_out(struct out *o)
 		return;
 	}
 	if (dm->dns_port)
-		kv(o, &top, "port", "%d", dm->dns_port);
+		kv(o, &top, "port", "%ld", dm->dns_port);
 	kv(o, &top, "ttl", "%lds", dm->local_ttl >= 0 ? dm->local_ttl : 0); /* dnsmasq's local-ttl */
 	if (dm->cache_size >= 0)
 		kv(o, &top, "cache-size", "%ld", dm->cache_size);

@@ -78,36 +78,37 @@ void h_local(struct dm *dm, const struct dm_where *at, char *value)
 	dm_untranslated(dm, at, "local=%s (labboot answers locally for [dhcp] domain only)", value ? value : "");
 }
 
-void h_port(struct dm *dm, const struct dm_where *at, char *value)
+/* A number in [min, max] into *field, or a note naming what was wanted. */
+static void set_number(struct dm *dm, const struct dm_where *at, const char *name, const char *value, uint64_t min,
+		       uint64_t max, const char *want, long *field)
 {
 	uint64_t v;
 
-	if (!value || parse_u64(value, 0, 65535, &v) < 0)
-		dm_untranslated(dm, at, "port=%s (not a port)", value ? value : "");
-	else if (v == 0)
-		dm->dns_off = true;
+	if (!value || parse_u64(value, min, max, &v) < 0)
+		dm_untranslated(dm, at, "%s=%s (%s)", name, value ? value : "", want);
 	else
-		dm->dns_port = (int)v;
+		*field = (long)v;
+}
+
+void h_port(struct dm *dm, const struct dm_where *at, char *value)
+{
+	set_number(dm, at, "port", value, 0, 65535, "not a port", &dm->dns_port);
+	dm->dns_off = dm->dns_off || (value && strcmp(value, "0") == 0); /* port=0: no DNS */
 }
 
 void h_cache_size(struct dm *dm, const struct dm_where *at, char *value)
 {
-	uint64_t v;
-
-	if (!value || parse_u64(value, 0, 1000000, &v) < 0)
-		dm_untranslated(dm, at, "cache-size=%s (0 to 1000000)", value ? value : "");
-	else
-		dm->cache_size = (long)v;
+	set_number(dm, at, "cache-size", value, 0, 1000000, "0 to 1000000", &dm->cache_size);
 }
 
 void h_local_ttl(struct dm *dm, const struct dm_where *at, char *value)
 {
-	uint64_t v;
+	set_number(dm, at, "local-ttl", value, 0, UINT32_MAX, "not a number of seconds", &dm->local_ttl);
+}
 
-	if (!value || parse_u64(value, 0, UINT32_MAX, &v) < 0)
-		dm_untranslated(dm, at, "local-ttl=%s (not a number of seconds)", value ? value : "");
-	else
-		dm->local_ttl = (long)v;
+void h_tftp_port(struct dm *dm, const struct dm_where *at, char *value)
+{
+	set_number(dm, at, "tftp-port", value, 1, 65535, "not a port", &dm->tftp_port);
 }
 
 void h_tftp_root(struct dm *dm, const struct dm_where *at, char *value)
@@ -124,16 +125,6 @@ void h_tftp_root(struct dm *dm, const struct dm_where *at, char *value)
 		dm_untranslated(dm, at, "tftp-root=%s (a root per interface: labboot has one)", value);
 	if (!dm->tftp_root)
 		dm->tftp_root = xstrdup(f[0]);
-}
-
-void h_tftp_port(struct dm *dm, const struct dm_where *at, char *value)
-{
-	uint64_t v;
-
-	if (!value || parse_u64(value, 1, 65535, &v) < 0)
-		dm_untranslated(dm, at, "tftp-port=%s (not a port)", value ? value : "");
-	else
-		dm->tftp_port = (int)v;
 }
 
 void h_flag(struct dm *dm, const struct dm_where *at, const char *name, char *value)

@@ -98,10 +98,10 @@ struct dm {
 	struct dm_where ipxe_at;
 
 	bool dns_off, no_resolv, no_hosts, read_ethers, expand_hosts;
-	int dns_port;                 /* 0: default */
+	long dns_port;                /* 0: default */
 	long cache_size;              /* -1: default */
 	long local_ttl;               /* -1: not given (dnsmasq's default is 0) */
-	int tftp_port;                /* 0: default */
+	long tftp_port;               /* 0: default */
 	char *resolv_file;
 	char *upstreams[CONFIG_MAX_UPSTREAMS];
 	size_t n_upstreams;
