@@ -19,6 +19,9 @@ static int include(void *userdata, const char *path, enum import_include_kind ki
 {
 	if (kind == IMPORT_INCLUDE_DIR)
 		*ret = strdup(strcmp(path, "/d") == 0 ? "b.conf\na.conf\nc.bak\n.x.conf\n" : "");
+	else if (strncmp(path, "/fan", 4) == 0) /* four includes each: 4^8 files without a cap */
+		*ret = (asprintf(ret, "conf-file=%s0\nconf-file=%s1\nconf-file=%s2\nconf-file=%s3\n", path, path, path, path) < 0)
+			       ? NULL : *ret;
 	else if (strcmp(path, "/loop.conf") == 0)
 		*ret = strdup("conf-file=/loop.conf\n");
 	else if (strcmp(path, "/d/a.conf") == 0)
@@ -70,6 +73,7 @@ static const struct vector vectors[] = {
 	{ "ethers and hosts", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\nread-ethers\n",
 	  { "[host \"ethost\"]", "mac = 52:54:00:00:00:e1 198.18.0.30" }, "localhost", 1 },
 	{ "include loop", "no-resolv\nconf-file=/loop.conf\n", { "[dns]" }, NULL, 1 },
+	{ "includes fanning out", "no-resolv\nconf-file=/fan\n", { "[dns]" }, NULL, 770 }, /* every include past the 256th file, or deeper than 8, is a note */
 	{ "missing include", "no-resolv\nconf-file=/nope.conf\naddn-hosts=/nope\n", { "[dns]" }, NULL, 2 },
 	{ "ignore, tag-filtered host, wildcard MAC", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\ndhcp-host=52:54:00:00:00:01,ignore\n"
 	  "dhcp-host=tag:x,52:54:00:00:00:02,198.18.0.3\ndhcp-host=52:54:00:*:*:*,198.18.0.4\n", { "mode = authoritative" }, "52:54:00:00:00:01", 3 },
