@@ -263,6 +263,8 @@ static void run_directive(struct dm *dm, const struct directive *d, enum phase p
 {
 	char *value = d->value ? xstrdup(d->value) : NULL;
 
+	dm->raw = d->value ? d->value : "";
+
 	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++) {
 		if (strcmp(handlers[i].name, d->name) == 0) {
 			if (handlers[i].phase == phase)

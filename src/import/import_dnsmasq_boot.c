@@ -374,6 +374,5 @@ out:
 
 void h_pxe_prompt(struct dm *dm, const struct dm_where *at, char *value)
 {
-	dm_untranslated(dm, at, "pxe-prompt=%s (the firmware's PXE menu: labboot's menu is in iPXE, [boot] menu-timeout)",
-			value ? value : "");
+	dm_untranslated(dm, at, "pxe-prompt=%s (the firmware's PXE menu: labboot's menu is in iPXE, [boot] menu-timeout)", dm->raw);
 }

@@ -71,12 +71,12 @@ void h_address(struct dm *dm, const struct dm_where *at, char *value)
 	struct in_addr ip;
 
 	if (!s || *s != '/' || !strrchr(s + 1, '/')) {
-		dm_untranslated(dm, at, "address=%s (want /NAME/IP)", value ? value : "");
+		dm_untranslated(dm, at, "address=%s (want /NAME/IP)", dm->raw);
 		return;
 	}
 	ip_text = strrchr(s, '/') + 1;
 	if (!*ip_text || parse_ipv4(ip_text, &ip) < 0) {
-		dm_untranslated(dm, at, "address=%s (%s)", value, !*ip_text || !strcmp(ip_text, "#") ?
+		dm_untranslated(dm, at, "address=%s (%s)", dm->raw, !*ip_text || !strcmp(ip_text, "#") ?
 				"NXDOMAIN / blocking answers: labboot has none" : "not an IPv4 address");
 		return;
 	}
@@ -122,7 +122,7 @@ void h_host_record(struct dm *dm, const struct dm_where *at, char *value)
 	if (!have || !n_names) {
 		if (!have && n_names)
 			return; /* IPv6 only: said above */
-		dm_untranslated(dm, at, "host-record=%s (want NAME,IP)", value ? value : "");
+		dm_untranslated(dm, at, "host-record=%s (want NAME,IP)", dm->raw);
 		return;
 	}
 	for (size_t k = 0; k < n_names; k++)
@@ -141,12 +141,12 @@ void h_cname(struct dm *dm, const struct dm_where *at, char *value)
 		n--;
 	}
 	if (n < 2) {
-		dm_untranslated(dm, at, "cname=%s (want ALIAS,TARGET)", value ? value : "");
+		dm_untranslated(dm, at, "cname=%s (want ALIAS,TARGET)", dm->raw);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!dm_valid_dns_name(f[i])) {
-			dm_untranslated(dm, at, "cname=%s (\"%s\" is not a DNS name)", value, f[i]);
+			dm_untranslated(dm, at, "cname=%s (\"%s\" is not a DNS name)", dm->raw, f[i]);
 			return;
 		}
 	}
@@ -167,7 +167,7 @@ void h_ptr_record(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	if (n != 2 || !dm_valid_dns_name(f[0]) || !dm_valid_dns_name(f[1])) {
-		dm_untranslated(dm, at, "ptr-record=%s (want NAME,TARGET)", value ? value : "");
+		dm_untranslated(dm, at, "ptr-record=%s (want NAME,TARGET)", dm->raw);
 		return;
 	}
 	dm_add_record(dm, at, "%s PTR %s", record_name(f[0], a, sizeof(a)), record_name(f[1], b, sizeof(b)));
@@ -180,7 +180,7 @@ void h_txt_record(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	if (n != 2 || !dm_valid_dns_name(f[0]) || !f[1][0]) {
-		dm_untranslated(dm, at, "txt-record=%s (want NAME,TEXT: one string)", value ? value : "");
+		dm_untranslated(dm, at, "txt-record=%s (want NAME,TEXT: one string)", dm->raw);
 		return;
 	}
 	dm_add_record(dm, at, "%s TXT %s", record_name(f[0], a, sizeof(a)), f[1]);
@@ -194,8 +194,7 @@ void h_server(struct dm *dm, const struct dm_where *at, char *value)
 	uint64_t port = 53;
 
 	if (!value || copy_string(buf, sizeof(buf), value) < 0 || value[0] == '/') {
-		dm_untranslated(dm, at, "server=%s (per-domain forwarding: labboot forwards everything alike)",
-				value ? value : "");
+		dm_untranslated(dm, at, "server=%s (per-domain forwarding: labboot forwards everything alike)", dm->raw);
 		return;
 	}
 	if ((hash = strchr(buf, '#'))) {
@@ -206,7 +205,7 @@ void h_server(struct dm *dm, const struct dm_where *at, char *value)
 	if (strchr(buf, '@') || parse_ipv4(buf, &a) < 0)
 		goto bad;
 	if (dm->n_upstreams == CONFIG_MAX_UPSTREAMS) {
-		dm_untranslated(dm, at, "server=%s (labboot forwards to at most %d servers)", value, CONFIG_MAX_UPSTREAMS);
+		dm_untranslated(dm, at, "server=%s (labboot forwards to at most %d servers)", dm->raw, CONFIG_MAX_UPSTREAMS);
 		return;
 	}
 	if (port != 53)
@@ -214,7 +213,7 @@ void h_server(struct dm *dm, const struct dm_where *at, char *value)
 	dm->upstreams[dm->n_upstreams++] = xstrdup(buf);
 	return;
 bad:
-	dm_untranslated(dm, at, "server=%s (labboot forwards to IPv4 addresses, with no source address or interface)", value);
+	dm_untranslated(dm, at, "server=%s (labboot forwards to IPv4 addresses, with no source address or interface)", dm->raw);
 }
 
 /* "IP NAME [ALIAS...]" lines of /etc/hosts and addn-hosts */

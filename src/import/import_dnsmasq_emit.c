@@ -242,6 +242,8 @@ static void boot_out(struct out *o)
 		section(o, "[entry \"dnsmasq\"]");
 		kv(o, &top, "title", "What dnsmasq gave iPXE");
 		kv(o, &top, "run", "%s", run);
+	} else if (!any && dm->mode != DM_DHCP_OFF) {
+		dm_note(dm, &top, "no boot file: labboot still offers PXE clients iPXE, its [boot] defaults");
 	} else if (any) {
 		const struct dm_where *at = dm->boot_default ? &dm->boot_default_at : &top;
 		for (int s = 0; s < SLOT_COUNT_ && !dm->boot_default; s++)

@@ -159,7 +159,7 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	if (n <= 0) {
-		dm_untranslated(dm, at, "dhcp-host=%s (%s)", value ? value : "", n < 0 ? "too many fields" : "empty");
+		dm_untranslated(dm, at, "dhcp-host=%s (%s)", dm->raw, n < 0 ? "too many fields" : "empty");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -178,11 +178,11 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 		}
 		if (strncmp(f[i], "tag:", 4) == 0) {
 			dm_untranslated(dm, at, "dhcp-host=%s (a reservation only for clients with tag %s: labboot has no tags)",
-					value, f[i] + 4);
+					dm->raw, f[i] + 4);
 			return;
 		}
 		if (strcmp(f[i], "ignore") == 0) {
-			dm_untranslated(dm, at, "dhcp-host=%s (ignore: labboot cannot leave a machine unanswered)", value);
+			dm_untranslated(dm, at, "dhcp-host=%s (ignore: labboot cannot leave a machine unanswered)", dm->raw);
 			return;
 		}
 		if (f[i][0] == '[') {
@@ -191,7 +191,7 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 		}
 		if ((r = parse_hwaddr(f[i], mac)) >= 0) {
 			if (r > 0) {
-				dm_untranslated(dm, at, "dhcp-host=%s (MAC %s: labboot matches whole Ethernet addresses)", value, f[i]);
+				dm_untranslated(dm, at, "dhcp-host=%s (MAC %s: labboot matches whole Ethernet addresses)", dm->raw, f[i]);
 				return;
 			}
 			if (n_macs == CONFIG_MAX_HOST_NICS) {
@@ -210,18 +210,18 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 			continue;
 		}
 		if (name) {
-			dm_untranslated(dm, at, "dhcp-host=%s (\"%s\" is no MAC, address, name or lease time)", value, f[i]);
+			dm_untranslated(dm, at, "dhcp-host=%s (\"%s\" is no MAC, address, name or lease time)", dm->raw, f[i]);
 			return;
 		}
 		name = f[i];
 	}
 	if (n_macs == 0) {
-		dm_untranslated(dm, at, "dhcp-host=%s (no MAC: labboot matches hosts by MAC, not by %s)", value,
+		dm_untranslated(dm, at, "dhcp-host=%s (no MAC: labboot matches hosts by MAC, not by %s)", dm->raw,
 				by_id ? "client identifier" : "name");
 		return;
 	}
 	if (by_id)
-		dm_note(dm, at, "dhcp-host=%s: the client identifier is not matched, the MAC is", value);
+		dm_note(dm, at, "dhcp-host=%s: the client identifier is not matched, the MAC is", dm->raw);
 
 	char genname[32], *dot;
 	if (!name) {
@@ -229,22 +229,22 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 			 macs[0][3], macs[0][4], macs[0][5]);
 		name = genname;
 		dm_note(dm, at, "dhcp-host=%s has no name: labboot's [host] is named %s (sent as option 12, in DNS)",
-			value, name);
+			dm->raw, name);
 	}
 	dot = strchr(name, '.');
 	if (dot) /* the domain part is checked once domain= is known */
 		*dot = '\0';
 	if (!valid_label(name)) {
-		dm_untranslated(dm, at, "dhcp-host=%s (host name \"%s\": labboot's are letters, digits and '-')", value, name);
+		dm_untranslated(dm, at, "dhcp-host=%s (host name \"%s\": labboot's are letters, digits and '-')", dm->raw, name);
 		return;
 	}
 	if (has_ip && dm_host_with_ip(dm, ip) && strcasecmp(dm_host_with_ip(dm, ip)->name, name) != 0) {
-		dm_untranslated(dm, at, "dhcp-host=%s (the address is host %s's too)", value, dm_host_with_ip(dm, ip)->name);
+		dm_untranslated(dm, at, "dhcp-host=%s (the address is host %s's too)", dm->raw, dm_host_with_ip(dm, ip)->name);
 		return;
 	}
 	struct dm_host *h = dm_host_by_name(dm, name);
 	if (!h && !(h = host_add(dm, name, at))) {
-		dm_untranslated(dm, at, "dhcp-host=%s (more than %d hosts)", value, CONFIG_MAX_HOSTS);
+		dm_untranslated(dm, at, "dhcp-host=%s (more than %d hosts)", dm->raw, CONFIG_MAX_HOSTS);
 		return;
 	}
 	for (size_t i = 0; i < n_macs; i++) {
@@ -296,7 +296,10 @@ void dm_ethers_line(struct dm *dm, const struct dm_where *at, char *line)
 		return;
 	}
 	snprintf(line, strlen(line) + 1, "%s,%s", w[0], w[1]);
+	char *as_written = xstrdup(line);
+	dm->raw = as_written;
 	h_dhcp_host(dm, at, line);
+	free(as_written);
 }
 
 /* ---- ranges ----------------------------------------------------------- */
@@ -319,13 +322,13 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 		if (strncmp(f[i], "set:", 4) == 0 || strncmp(f[i], "net:", 4) == 0) {
 			tag = f[i] + 4;
 		} else if (strncmp(f[i], "tag:", 4) == 0) {
-			dm_untranslated(dm, at, "dhcp-range=%s (a range only for clients with tag %s: labboot has no tags)", value, f[i] + 4);
+			dm_untranslated(dm, at, "dhcp-range=%s (a range only for clients with tag %s: labboot has no tags)", dm->raw, f[i] + 4);
 			return;
 		} else if (strchr(f[i], ':') && strncmp(f[i], "interface:", 10) != 0) {
-			dm_untranslated(dm, at, "dhcp-range=%s (IPv6: labboot serves DHCPv4 only)", value);
+			dm_untranslated(dm, at, "dhcp-range=%s (IPv6: labboot serves DHCPv4 only)", dm->raw);
 			return;
 		} else if (strncmp(f[i], "interface:", 10) == 0) {
-			dm_note(dm, at, "dhcp-range=%s: %s is not kept (labboot serves [server] interface)", value, f[i]);
+			dm_note(dm, at, "dhcp-range=%s: %s is not kept (labboot serves [server] interface)", dm->raw, f[i]);
 		} else if (parse_ipv4(f[i], &a) == 0 && n_ips < 4) {
 			ips[n_ips++] = a;
 		} else if (strcmp(f[i], "proxy") == 0) {
@@ -335,23 +338,23 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 		} else if (dm_is_lease_time(f[i])) {
 			lease = f[i];
 		} else {
-			dm_untranslated(dm, at, "dhcp-range=%s (\"%s\" is no address, mode or lease time)", value, f[i]);
+			dm_untranslated(dm, at, "dhcp-range=%s (\"%s\" is no address, mode or lease time)", dm->raw, f[i]);
 			return;
 		}
 	}
 	if (n_ips == 0) {
-		dm_untranslated(dm, at, "dhcp-range=%s (no start address)", value ? value : "");
+		dm_untranslated(dm, at, "dhcp-range=%s (no start address)", dm->raw);
 		return;
 	}
 	if (proxy) {
 		if (dm->mode == DM_DHCP_RANGES)
-			dm_untranslated(dm, at, "dhcp-range=%s (proxy beside address ranges: labboot is one or the other)", value);
+			dm_untranslated(dm, at, "dhcp-range=%s (proxy beside address ranges: labboot is one or the other)", dm->raw);
 		else
 			dm->mode = DM_DHCP_PROXY;
 		return;
 	}
 	if (dm->mode == DM_DHCP_PROXY) {
-		dm_untranslated(dm, at, "dhcp-range=%s (an address range beside proxy: labboot is one or the other)", value);
+		dm_untranslated(dm, at, "dhcp-range=%s (an address range beside proxy: labboot is one or the other)", dm->raw);
 		return;
 	}
 	dm->mode = DM_DHCP_RANGES;
@@ -362,26 +365,26 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 	if (n_ips > mi)
 		mask = ips[mi];
 	if (!is_static && n_ips < 2) {
-		dm_untranslated(dm, at, "dhcp-range=%s (no end address)", value);
+		dm_untranslated(dm, at, "dhcp-range=%s (no end address)", dm->raw);
 		return;
 	}
 	if (ntohl(end.s_addr) < ntohl(ips[0].s_addr)) {
-		dm_untranslated(dm, at, "dhcp-range=%s (ends before it starts)", value);
+		dm_untranslated(dm, at, "dhcp-range=%s (ends before it starts)", dm->raw);
 		return;
 	}
 	if (mask.s_addr && !dm_netmask_valid(mask)) {
-		dm_untranslated(dm, at, "dhcp-range=%s (not a netmask)", value);
+		dm_untranslated(dm, at, "dhcp-range=%s (not a netmask)", dm->raw);
 		return;
 	}
 	for (size_t i = 0; i < dm->n_ranges && !is_static; i++) {
 		const struct dm_range *o = &dm->ranges[i];
 		if (o->start.s_addr && ntohl(ips[0].s_addr) <= ntohl(o->end.s_addr) && ntohl(o->start.s_addr) <= ntohl(end.s_addr)) {
-			dm_untranslated(dm, at, "dhcp-range=%s (overlaps %s:%d: labboot's ranges must not)", value, o->at.file, o->at.line);
+			dm_untranslated(dm, at, "dhcp-range=%s (overlaps %s:%d: labboot's ranges must not)", dm->raw, o->at.file, o->at.line);
 			return;
 		}
 	}
 	if (dm->n_ranges == CONFIG_MAX_POOLS) {
-		dm_untranslated(dm, at, "dhcp-range=%s (more than %d ranges)", value, CONFIG_MAX_POOLS);
+		dm_untranslated(dm, at, "dhcp-range=%s (more than %d ranges)", dm->raw, CONFIG_MAX_POOLS);
 		return;
 	}
 	struct dm_range *r = &dm->ranges[dm->n_ranges];
@@ -391,7 +394,7 @@ void h_dhcp_range(struct dm *dm, const struct dm_where *at, char *value)
 		struct in_addr m = first->netmask.s_addr ? first->netmask : (struct in_addr){ htonl(0xffffff00) };
 		r->pool = !same_subnet(first->start, r->start, m);
 		if (!r->pool && mask.s_addr && mask.s_addr != first->netmask.s_addr)
-			dm_untranslated(dm, at, "netmask of dhcp-range=%s (the first range's is kept)", value);
+			dm_untranslated(dm, at, "netmask of dhcp-range=%s (the first range's is kept)", dm->raw);
 	}
 	if (is_static) {
 		r->start.s_addr = r->end.s_addr = 0;   /* a subnet without a pool */
@@ -417,7 +420,7 @@ void h_dhcp_match(struct dm *dm, const struct dm_where *at, char *value)
 	uint64_t arch;
 
 	if (n < 2 || (strncmp(f[0], "set:", 4) != 0 && strncmp(f[0], "net:", 4) != 0) || !f[0][4]) {
-		dm_untranslated(dm, at, "dhcp-match=%s (want set:TAG,OPTION[,VALUE])", value ? value : "");
+		dm_untranslated(dm, at, "dhcp-match=%s (want set:TAG,OPTION[,VALUE])", dm->raw);
 		return;
 	}
 	const char *tag = f[0] + 4;
@@ -448,8 +451,7 @@ static void h_class(struct dm *dm, const struct dm_where *at, char *value, bool 
 	long arch;
 
 	if (n != 2 || (strncmp(f[0], "set:", 4) != 0 && strncmp(f[0], "net:", 4) != 0) || !f[0][4]) {
-		dm_untranslated(dm, at, "%s=%s (want set:TAG,CLASS)", user ? "dhcp-userclass" : "dhcp-vendorclass",
-				value ? value : "");
+		dm_untranslated(dm, at, "%s=%s (want set:TAG,CLASS)", user ? "dhcp-userclass" : "dhcp-vendorclass", dm->raw);
 		return;
 	}
 	const char *tag = f[0] + 4;

@@ -56,7 +56,7 @@ void h_domain(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	if (n != 1 || !dm_valid_dns_name(f[0])) {
-		dm_untranslated(dm, at, "domain=%s (%s)", value ? value : "",
+		dm_untranslated(dm, at, "domain=%s (%s)", dm->raw,
 				n > 1 ? "a domain per subnet: labboot's [pool] domain is per relayed pool" : "not a domain name");
 		return;
 	}
@@ -75,7 +75,7 @@ void h_local(struct dm *dm, const struct dm_where *at, char *value)
 
 	if (value && dm->domain && (snprintf(buf, sizeof(buf), "/%s/", dm->domain), strcasecmp(buf, value) == 0))
 		return;
-	dm_untranslated(dm, at, "local=%s (labboot answers locally for [dhcp] domain only)", value ? value : "");
+	dm_untranslated(dm, at, "local=%s (labboot answers locally for [dhcp] domain only)", dm->raw);
 }
 
 /* A number in [min, max] into *field, or a note naming what was wanted. */
@@ -85,7 +85,7 @@ static void set_number(struct dm *dm, const struct dm_where *at, const char *nam
 	uint64_t v;
 
 	if (!value || parse_u64(value, min, max, &v) < 0)
-		dm_untranslated(dm, at, "%s=%s (%s)", name, value ? value : "", want);
+		dm_untranslated(dm, at, "%s=%s (%s)", name, dm->raw, want);
 	else
 		*field = (long)v;
 }
@@ -118,11 +118,11 @@ void h_tftp_root(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	if (n < 1 || !f[0][0]) {
-		dm_untranslated(dm, at, "tftp-root=%s (no directory)", value ? value : "");
+		dm_untranslated(dm, at, "tftp-root=%s (no directory)", dm->raw);
 		return;
 	}
 	if (n > 1)
-		dm_untranslated(dm, at, "tftp-root=%s (a root per interface: labboot has one)", value);
+		dm_untranslated(dm, at, "tftp-root=%s (a root per interface: labboot has one)", dm->raw);
 	if (!dm->tftp_root)
 		dm->tftp_root = xstrdup(f[0]);
 }
@@ -132,7 +132,7 @@ void h_flag(struct dm *dm, const struct dm_where *at, const char *name, char *va
 	if (!strcmp(name, "enable-tftp")) {
 		dm->tftp = true;
 		if (value)
-			dm_untranslated(dm, at, "enable-tftp=%s (TFTP per interface: labboot's serves every address)", value);
+			dm_untranslated(dm, at, "enable-tftp=%s (TFTP per interface: labboot's serves every address)", dm->raw);
 	} else if (!strcmp(name, "no-resolv")) {
 		dm->no_resolv = true;
 	} else if (!strcmp(name, "no-hosts")) {

@@ -75,6 +75,7 @@ struct dm {
 	const struct import_options *o;
 	struct import_result *res;
 	struct dm_where top;          /* the main file, line 0: notes about the whole */
+	const char *raw;              /* the directive being run, as written (handlers split theirs) */
 	struct in_addr address;       /* dnsmasq's own address if known */
 
 	char *ifaces[CONFIG_MAX_IFACES];
