@@ -7,11 +7,13 @@
 # tests/import/root) are converted; each result must pass `labboot check`
 # and, served by labboot in a namespace, answer as dnsmasq would: busybox
 # udhcpc with a reserved MAC and a firmware's option 93 gets the reserved
-# address, lease time and boot file; dig resolves the names. The exit code
-# says whether everything was translated (0) or the notes list what was not (1).
+# address, lease time and boot file; dig resolves the names. For the
+# reference file dnsmasq 2.90 itself then serves the same clients, and
+# labboot's answers must equal its. The exit code says whether everything
+# was translated (0) or the notes list what was not (1).
 source "$(dirname "$0")/../lib/common.sh"
 t_need_root
-t_need busybox dig curl
+t_need busybox dig curl dnsmasq
 
 d=$(lab_tmpdir)
 REF=${REFERENCE_NOTES:-/work/shared/reference/homelab-provisioning.md}
@@ -54,12 +56,18 @@ dhcp() { # NS NAME ARCH(hex, or -) [udhcpc args]: env of the bound lease in $d/N
 	local ns=$1 name=$2 arch=$3
 	shift 3
 	local a=()
-	[ "$arch" = - ] || a=(-V "PXEClient:Arch:000$((16#$arch)):UNDI:002001" -x "0x5d:$arch")
+	[ "$arch" = - ] || a=(-V "$(printf 'PXEClient:Arch:%05d:UNDI:002001' $((16#$arch)))" -x "0x5d:$arch")
 	hook "$d/$name"
 	timeout 30 ip netns exec "$ns" busybox udhcpc -i eth0 -n -q -t 5 -T 2 "${a[@]}" "$@" -O bootfile -O lease \
 		-s "$d/$name" >"$d/$name.out" 2>&1 || { cat "$d/$name.out"; echo "FAIL: $name got no lease" >&2; fails=$((fails + 1)); }
 }
-envv() { sed -n "s/^$2=//p" "$d/$1.env" 2>/dev/null; }
+envv() { # NAME KEY; "boot": the file field, or option 67 (dnsmasq moves it there when asked)
+	if [ "$2" = boot ]; then
+		envv "$1" boot_file | grep . || envv "$1" bootfile
+		return 0
+	fi
+	sed -n "s/^$2=//p" "$d/$1.env" 2>/dev/null
+}
 
 dhcp irA$$ beta 0000
 check "reference: beta address" "$(envv beta ip)" "$NET.12"
@@ -86,6 +94,29 @@ check "reference: dig bare eta (expand-hosts)" "$(D $NET.10 eta)" "$NET.19"
 check "reference: dig zeta.lab (two NICs)" "$(D $NET.10 zeta.lab)" "$NET.16 $NET.17"
 check "reference: dig -x zeta-bmc" "$(D $NET.10 -x $NET.20)" "zeta-bmc.lab."
 kill "$LABBOOT_PID"
+for _ in $(seq 50); do kill -0 "$LABBOOT_PID" 2>/dev/null || break; sleep 0.1; done
+
+# The same clients against dnsmasq itself with the original file: what
+# labboot answered must be what dnsmasq answers.
+t_bg "$S" "$d/dnsmasq.log" dnsmasq --conf-file="$d/dnsmasq.conf" --keep-in-foreground --pid-file= --user=root \
+	--dhcp-leasefile="$d/dnsmasq.leases" --log-facility=- --log-dhcp >/dev/null
+DNSMASQ_PID=$T_LAST_PID
+for _ in $(seq 50); do grep -q 'DHCP, IP range' "$d/dnsmasq.log" 2>/dev/null && break; sleep 0.1; done
+ip -n irC$$ addr flush dev eth0
+dhcp irA$$ dm-beta 0000
+dhcp irB$$ dm-zeta 0007
+dhcp irC$$ dm-pool -
+ip -n irC$$ addr add "$(envv dm-pool ip)/24" dev eth0
+for k in ip hostname lease boot router dns domain subnet; do
+	check "reference: beta's $k as dnsmasq gives it" "$(envv beta $k)" "$(envv dm-beta $k)"
+	check "reference: zeta's $k as dnsmasq gives it" "$(envv zeta $k)" "$(envv dm-zeta $k)"
+done
+for k in lease boot router dns domain subnet; do
+	check "reference: a pool client's $k as dnsmasq gives it" "$(envv pool $k)" "$(envv dm-pool $k)"
+done
+check "reference: dig beta.lab as dnsmasq answers" "$(D $NET.1 beta.lab)" "$NET.12"
+check "reference: dig bare beta as dnsmasq answers" "$(D $NET.1 beta)" "$NET.12"
+kill "$DNSMASQ_PID"
 lab_down "$S"
 
 # ---- the forms seen in the wild -----------------------------------------
