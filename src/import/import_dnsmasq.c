@@ -480,6 +480,38 @@ static void read_text(struct reader *rd, const char *path, const char *text, enu
 
 /* ---- after every directive ----------------------------------------------- */
 
+/* A host's file (dhcp-boot=tag:HOSTTAG) loses, for a firmware, to a later
+ * dhcp-boot for that firmware (dnsmasq takes the last matching line). */
+static void host_boot_shadowed(struct dm *dm, struct dm_host *h)
+{
+	static const char *const names[] = { "BIOS", "UEFI x86-64", "UEFI ARM64" };
+	size_t n_set = 0, n_later = 0;
+	char later[64] = "";
+
+	if (!h->boot_file)
+		return;
+	for (int s = 0; s < SLOT_COUNT_; s++) {
+		if (!dm->boot[s])
+			continue;
+		n_set++;
+		if (dm->boot_seq[s] > h->boot_seq) {
+			n_later++;
+			snprintf(later + strlen(later), sizeof(later) - strlen(later), "%s%s", n_later > 1 ? ", " : "", names[s]);
+		}
+	}
+	if (n_later == 0)
+		return;
+	if (n_later == n_set) {
+		dm_note(dm, &h->at, "host %s boots the [boot] files: the later dhcp-boot lines for %s win over its %s, as in dnsmasq",
+			h->name, later, h->boot_file);
+		free(h->boot_file);
+		h->boot_file = NULL;
+		return;
+	}
+	dm_untranslated(dm, &h->at, "host %s's boot file %s only for some firmware (later dhcp-boot lines win for %s; "
+				    "labboot's boot-file is for every firmware)", h->name, h->boot_file, later);
+}
+
 static void finish(struct dm *dm)
 {
 	/* dhcp-host=MAC,NAME takes NAME's address from /etc/hosts (dnsmasq(8)) */
@@ -510,6 +542,8 @@ static void finish(struct dm *dm)
 			dm_note(dm, &h->at, "host %s.%s is %s in labboot's domain (%s)", h->name, h->fqdn_domain, h->name,
 				dm->domain ? dm->domain : "lab");
 	}
+	for (size_t i = 0; i < dm->n_hosts; i++)
+		host_boot_shadowed(dm, &dm->hosts[i]);
 	if (!dm->dns_off)
 		dm_hosts_records(dm);
 	if (dm->mode == DM_DHCP_RANGES && dm->n_ranges) {
@@ -555,8 +589,10 @@ int import_dnsmasq(const char *path, const char *text, const struct import_optio
 		include_file(&rd, &dm.top, dm.resolv_file ? dm.resolv_file : "/etc/resolv.conf", FK_RESOLV, true);
 	for (size_t i = first_late; i < rd.n; i++)
 		run_directive(&dm, &rd.d[i], PH_DEFINE);
-	for (size_t i = 0; i < rd.n; i++)
+	for (size_t i = 0; i < rd.n; i++) {
+		dm.seq = i + 1;
 		run_directive(&dm, &rd.d[i], PH_USE);
+	}
 	finish(&dm);
 	res.config = dm_render(&dm);
 

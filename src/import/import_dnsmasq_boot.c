@@ -224,21 +224,30 @@ void h_dhcp_option_force(struct dm *dm, const struct dm_where *at, char *value) 
 
 /* ---- boot files -------------------------------------------------------- */
 
-static void set_slots(struct dm *dm, const struct dm_where *at, unsigned slots, const char *file, const char *what)
+/* dnsmasq keeps its dhcp-boot lines in reverse order and takes the first
+ * that matches: of two for one firmware the later wins. pxe-service lines
+ * are a menu instead, which labboot's iPXE menu replaces: the first stays. */
+static void set_slots(struct dm *dm, const struct dm_where *at, unsigned slots, const char *file, const char *what,
+		      bool later_wins)
 {
 	static const char *const names[] = { "bios", "efi64", "arm64" };
 
 	for (int s = 0; s < SLOT_COUNT_; s++) {
 		if (!(slots & (1u << s)))
 			continue;
-		if (dm->boot[s] && strcmp(dm->boot[s], file) != 0) {
+		if (dm->boot[s] && strcmp(dm->boot[s], file) != 0 && !later_wins) {
 			dm_untranslated(dm, at, "%s %s for %s (%s:%d gave %s: one file per firmware in labboot)", what, file,
 					names[s], dm->boot_at[s].file, dm->boot_at[s].line, dm->boot[s]);
 			continue;
 		}
-		if (!dm->boot[s]) {
+		if (dm->boot[s] && strcmp(dm->boot[s], file) != 0)
+			dm_note(dm, at, "%s %s for %s: this later line wins over %s:%d, as in dnsmasq", what, file, names[s],
+				dm->boot_at[s].file, dm->boot_at[s].line);
+		if (!dm->boot[s] || later_wins) {
+			free(dm->boot[s]);
 			dm->boot[s] = xstrdup(file);
 			dm->boot_at[s] = *at;
+			dm->boot_seq[s] = dm->seq;
 		}
 	}
 }
@@ -264,7 +273,7 @@ static void boot_to(struct dm *dm, const struct dm_where *at, const struct targe
 		}
 		break;
 	case TGT_SLOTS:
-		set_slots(dm, at, t->slots, file, what);
+		set_slots(dm, at, t->slots, file, what, strcmp(what, "dhcp-boot") == 0);
 		/* labboot's efi64 answers both x86-64 UEFI values of option 93 */
 		if ((t->slots & (1u << SLOT_EFI64)) && !(t->arches & (1u << 7)) != !(t->arches & (1u << 9)))
 			dm_note(dm, at, "%s=%s: also the file of UEFI clients with option 93 = %d (labboot's efi64 is for 7 and 9)",
@@ -284,9 +293,11 @@ static void boot_to(struct dm *dm, const struct dm_where *at, const struct targe
 			if (!host_has_tag(h, t->tag))
 				continue;
 			if (h->boot_file && strcmp(h->boot_file, file) != 0)
-				dm_untranslated(dm, at, "%s=%s for host %s (it boots %s already)", what, raw, h->name, h->boot_file);
-			else if (!h->boot_file)
-				h->boot_file = xstrdup(file);
+				dm_note(dm, at, "%s=%s for host %s: this later line wins over %s, as in dnsmasq", what, raw,
+					h->name, h->boot_file);
+			free(h->boot_file);
+			h->boot_file = xstrdup(file);
+			h->boot_seq = dm->seq;
 		}
 		break;
 	case TGT_POOL:

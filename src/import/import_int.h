@@ -43,6 +43,7 @@ struct dm_host {
 	size_t n_nics;
 	char *lease;                  /* labboot duration text */
 	char *boot_file;
+	size_t boot_seq;              /* which directive gave it: a later one for its firmware wins */
 	struct dm_opt opts[CONFIG_MAX_EXTRA_OPTS];
 	size_t n_opts;
 	char *tags[DM_MAX_HOST_TAGS];
@@ -93,6 +94,8 @@ struct dm {
 	char *tftp_root;
 	char *boot[SLOT_COUNT_];
 	struct dm_where boot_at[SLOT_COUNT_];
+	size_t boot_seq[SLOT_COUNT_];
+	size_t seq;                   /* the directive being run, in file order */
 	char *boot_default;           /* an untagged dhcp-boot */
 	struct dm_where boot_default_at;
 	char *ipxe_chain;             /* what iPXE clients are told to boot */

@@ -173,6 +173,42 @@ check "wild: host-record" "$(D $W.1 nas.wild)" "$W.240"
 check "wild: cname" "$(D $W.1 files.wild)" "$W.240 nas.wild."
 check "wild: address=/printer.example.org/" "$(D $W.1 printer.example.org)" "$W.250"
 check "wild: dhcp-host name in DNS" "$(D $W.1 echo.wild)" "$W.15"
+QUERIES=(golf.wild golf "-x $W.17" nas.wild files.wild printer.example.org alpha.wild)
+declare -A labboot_answer
+for q in "${QUERIES[@]}"; do
+	# shellcheck disable=SC2086
+	labboot_answer[$q]=$(D $W.1 $q)
+done
+kill "$LABBOOT_PID"
+for _ in $(seq 50); do kill -0 "$LABBOOT_PID" 2>/dev/null || break; sleep 0.1; done
+
+# dnsmasq itself on the wild forms: its files moved into a copy of the fake
+# tree; without read-ethers (dnsmasq reads the real /etc/ethers), the
+# self-include and the PXE prompt (both not translated).
+cp -r "$ROOT/tests/import/root" "$d/root"
+sed -i -e "s|=/etc/|=$d/root/etc/|" -e '/^conf-file=/d' "$d/root/etc/dnsmasq.d/10-more.conf"
+sed -e "s|=/etc/|=$d/root/etc/|" -e '/^read-ethers/d' -e '/^pxe-prompt/d' "$d/wild.conf" >"$d/wild-dnsmasq.conf"
+t_bg "$S" "$d/dnsmasq2.log" dnsmasq --conf-file="$d/wild-dnsmasq.conf" --keep-in-foreground --pid-file= --user=root \
+	--dhcp-leasefile="$d/dnsmasq2.leases" --log-facility=- --log-dhcp >/dev/null
+DNSMASQ_PID=$T_LAST_PID
+for _ in $(seq 50); do grep -q 'DHCP, IP range' "$d/dnsmasq2.log" 2>/dev/null && break; sleep 0.1; done
+ip -n iwE$$ addr flush dev eth0
+dhcp iwA$$ dm-alpha 0000
+dhcp iwB$$ dm-bravo 0009 -O rootpath -O mtu
+dhcp iwC$$ dm-charlie -
+dhcp iwE$$ dm-foxtrot - -V PXEClient:Arch:00007:UNDI:003016 -x 0x4d:69505845
+ip -n iwE$$ addr add "$W.16/24" dev eth0
+for k in ip hostname lease boot router dns domain subnet ntpsrv mtu rootpath; do
+	for h in alpha bravo charlie foxtrot; do
+		[ "$h/$k" != foxtrot/boot ] || continue # labboot's iPXE script chains dnsmasq's file (above)
+		check "wild: $h's $k as dnsmasq gives it" "$(envv $h $k)" "$(envv dm-$h $k)"
+	done
+done
+for q in "${QUERIES[@]}"; do
+	# shellcheck disable=SC2086
+	check "wild: dig $q as dnsmasq answers" "${labboot_answer[$q]}" "$(D $W.1 $q)"
+done
+kill "$DNSMASQ_PID"
 
 [ "$fails" -eq 0 ] || t_fail "$fails check(s) failed"
 echo "all import checks passed"

@@ -56,6 +56,11 @@ static const struct vector vectors[] = {
 	  "dhcp-match=set:efi,option:client-arch,9\ndhcp-userclass=set:ipxe,iPXE\ndhcp-boot=tag:bios,tag:!ipxe,a.kpxe\n"
 	  "dhcp-boot=tag:efi,b.efi\ndhcp-boot=tag:ipxe,http://198.18.0.1/x.ipxe\n",
 	  { "bios = a.kpxe", "efi64 = b.efi", "menu = none", "run = chain http://198.18.0.1/x.ipxe" }, NULL, 0 },
+	{ "a later dhcp-boot wins, as in dnsmasq", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\n"
+	  "dhcp-host=52:54:00:00:00:01,set:special,198.18.0.5,h\ndhcp-host=52:54:00:00:00:02,set:own,198.18.0.6,k\n"
+	  "dhcp-match=set:bios,option:client-arch,0\ndhcp-boot=tag:own,own.efi\ndhcp-boot=tag:special,special.efi\n"
+	  "dhcp-boot=tag:bios,first.kpxe\ndhcp-boot=tag:bios,second.kpxe\ndhcp-boot=tag:own,own.efi\n",
+	  { "bios = second.kpxe", "[host \"k\"]", "boot-file = own.efi" }, "special.efi", 0 },
 	{ "pxe-service adds .0", "dhcp-range=198.18.0.0,proxy\nno-resolv\npxe-service=x86PC,\"Boot\",pxelinux\npxe-service=X86-64_EFI,EFI,grub.efi\n",
 	  { "mode = proxy", "bios = pxelinux.0", "efi64 = grub.efi" }, NULL, 0 },
 	{ "option sizes", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\ndhcp-option=26,1400\ndhcp-option=46,8\ndhcp-option=200,70000\n"
