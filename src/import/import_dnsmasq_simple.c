@@ -20,7 +20,8 @@ void h_interface(struct dm *dm, const struct dm_where *at, char *value)
 	int n = dm_split_fields(value, f, quoted, DM_MAX_FIELDS);
 
 	for (int i = 0; i < n; i++) {
-		if (!f[i][0] || strlen(f[i]) >= 16 || strpbrk(f[i], "* \t")) {
+		if (!f[i][0] || strlen(f[i]) >= 16 ||
+		    strspn(f[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@") != strlen(f[i])) {
 			dm_untranslated(dm, at, "interface=%s (labboot takes whole interface names)", f[i]);
 		} else if (!strcmp(f[i], "lo")) {
 			continue; /* dnsmasq's DNS on loopback: labboot's DNS answers every address */
