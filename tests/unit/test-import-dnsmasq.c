@@ -177,9 +177,9 @@ static void test_huge_input_line(void **state)
 	struct import_result res;
 
 	assert_non_null(in);
-	strcpy(in, "no-resolv\ndhcp-host=");
-	memset(in + strlen(in), 'a', n);
-	strcpy(in + 20 + n, "\n");
+	memcpy(in, "no-resolv\ndhcp-host=", 20);
+	memset(in + 20, 'a', n);
+	memcpy(in + 20 + n, "\n", 2);
 	run(in, &res);
 	assert_int_equal(res.n_untranslated, 1);
 	assert_non_null(strstr(res.notes[0].text, "t.conf:2: not translated: a line of"));
@@ -190,14 +190,14 @@ static void test_huge_input_line(void **state)
 
 static void test_many_hosts(void **state)
 {
-	size_t cap = 5000 * 64;
-	char *in = malloc(cap), *p = in;
+	size_t cap = 5000 * 64, len = 0;
+	char *in = malloc(cap);
 	struct import_result res;
 
 	assert_non_null(in);
-	p += sprintf(p, "no-resolv\ndhcp-range=198.18.0.100,198.18.0.200\n");
+	len += (size_t)snprintf(in + len, cap - len, "no-resolv\ndhcp-range=198.18.0.100,198.18.0.200\n");
 	for (int i = 0; i < 4200; i++)
-		p += sprintf(p, "dhcp-host=52:54:00:00:%02x:%02x,h%d\n", i >> 8, i & 0xff, i);
+		len += (size_t)snprintf(in + len, cap - len, "dhcp-host=52:54:00:00:%02x:%02x,h%d\n", i >> 8, i & 0xff, i);
 	run(in, &res);
 	assert_int_equal(res.n_untranslated, 4200 - CONFIG_MAX_HOSTS);
 	check_loads(res.config);
