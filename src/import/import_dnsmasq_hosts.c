@@ -201,7 +201,11 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 			memcpy(macs[n_macs++], mac, 6);
 			continue;
 		}
-		if (!quoted[i] && strchr(f[i], '.') && parse_ipv4(f[i], &ip) == 0 && isdigit((unsigned char)f[i][0])) {
+		if (!quoted[i] && strchr(f[i], '.') && strspn(f[i], "0123456789.") == strlen(f[i])) {
+			if (parse_ipv4(f[i], &ip) < 0) {
+				dm_untranslated(dm, at, "dhcp-host=%s (%s is not an IPv4 address)", dm->raw, f[i]);
+				return;
+			}
 			has_ip = true;
 			continue;
 		}
@@ -252,7 +256,7 @@ void h_dhcp_host(struct dm *dm, const struct dm_where *at, char *value)
 		char m[18];
 		if (o) {
 			dm_untranslated(dm, at, "MAC %s in dhcp-host=%s (already host %s's; dnsmasq picks by subnet)",
-					format_mac(m, macs[i]), value, o->name);
+					format_mac(m, macs[i]), dm->raw, o->name);
 			continue;
 		}
 		if (h->n_nics == CONFIG_MAX_HOST_NICS) {
