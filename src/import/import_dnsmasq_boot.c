@@ -344,7 +344,9 @@ void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value)
 
 	if (n > 0)
 		t = select_tags(dm, f, n, &i, true);
-	if (t.kind != TGT_ALL || n - i < 2) {
+	/* a firmware tag on a service of that firmware (tag:bios,x86PC) says it twice */
+	unsigned tag_slots = t.kind == TGT_SLOTS ? t.slots : ~0u;
+	if ((t.kind != TGT_ALL && t.kind != TGT_SLOTS) || n - i < 2) {
 		dm_untranslated(dm, at, "pxe-service=%s (%s)", raw, t.kind == TGT_ALL ? "want CSA,MENU TEXT[,BASENAME]" :
 				t.kind == TGT_BAD ? t.why : "PXE menus per tag: labboot's menu is in iPXE");
 		goto out;
@@ -361,6 +363,11 @@ void h_pxe_service(struct dm *dm, const struct dm_where *at, char *value)
 		dm_untranslated(dm, at, "pxe-service=%s (client type %s: labboot boots BIOS, x86-64 and ARM64 UEFI)", raw, f[i]);
 		goto out;
 	}
+	if (!(slots & tag_slots)) {
+		dm_note(dm, at, "pxe-service=%s: its tag is of another firmware, so no client gets it (nor in dnsmasq)", raw);
+		goto out;
+	}
+	slots &= tag_slots;
 	if (n - i < 3 || (parse_u64(f[i + 2], 0, 65535, &v) == 0 && v == 0)) {
 		dm_note(dm, at, "pxe-service=%s: the local boot entry is labboot's iPXE menu's \"local\"", raw);
 		goto out;

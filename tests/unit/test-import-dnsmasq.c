@@ -63,6 +63,11 @@ static const struct vector vectors[] = {
 	  { "bios = second.kpxe", "[host \"k\"]", "boot-file = own.efi" }, "special.efi", 0 },
 	{ "pxe-service adds .0", "dhcp-range=198.18.0.0,proxy\nno-resolv\npxe-service=x86PC,\"Boot\",pxelinux\npxe-service=X86-64_EFI,EFI,grub.efi\n",
 	  { "mode = proxy", "bios = pxelinux.0", "efi64 = grub.efi" }, NULL, 0 },
+	{ "netboot.xyz's proxy setup", "port=0\ndhcp-range=198.18.0.0,proxy\ndhcp-userclass=set:ipxe,iPXE\n"
+	  "dhcp-match=set:bios,option:client-arch,0\ndhcp-match=set:efi64,option:client-arch,9\n"
+	  "pxe-service=tag:bios,x86PC,\"Network Boot\",netboot.xyz.kpxe\npxe-service=tag:efi64,x86-64_EFI,\"Network Boot\",netboot.xyz.efi\n"
+	  "enable-tftp\ntftp-root=/var/lib/tftpboot\nlog-dhcp\n",
+	  { "mode = proxy", "bios = netboot.xyz.kpxe", "efi64 = netboot.xyz.efi", "root = /var/lib/tftpboot", "enable = no" }, NULL, 0 },
 	{ "option sizes", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\ndhcp-option=26,1400\ndhcp-option=46,8\ndhcp-option=200,70000\n"
 	  "dhcp-option=201,5s\ndhcp-option=66,\"198.18.0.1\"\ndhcp-option=option:root-path,/srv/x\n",
 	  { "option = 26 hex:05:78", "option = 46 hex:08", "option = 200 hex:00:01:11:70", "option = 201 hex:00:05", "option = 66 text:198.18.0.1",
