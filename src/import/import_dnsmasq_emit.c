@@ -5,6 +5,7 @@
 #include "import/import_int.h"
 #include "core/util.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,23 @@ static void server_out(struct out *o)
 		kv(o, &top, "address", "%s", format_ipv4(ip, dm->address));
 }
 
+/* dnsmasq takes a range's netmask from the interface; labboot's default is
+ * a /24, right only if every range fits in one. */
+static void netmask_note(struct out *o, const struct dm_range *first)
+{
+	struct dm *dm = o->dm;
+
+	for (size_t i = 0; i < dm->n_ranges; i++) {
+		const struct dm_range *r = &dm->ranges[i];
+		if (!r->pool && r->start.s_addr && (ntohl(r->start.s_addr) >> 8) != (ntohl(r->end.s_addr) >> 8)) {
+			dm_untranslated(dm, &r->at, "the netmask (dnsmasq takes the interface's, and this range is wider "
+						    "than labboot's default /24: give it in dhcp-range or option 1)");
+			return;
+		}
+	}
+	dm_note(dm, &first->at, "no netmask: dnsmasq takes the interface's, labboot sends 255.255.255.0 ([dhcp] netmask)");
+}
+
 static void dhcp_out(struct out *o)
 {
 	struct dm *dm = o->dm;
@@ -166,6 +184,8 @@ static void dhcp_out(struct out *o)
 		kv(o, &top, "netmask", "%s", format_ipv4(a, dm->netmask));
 	else if (first && first->netmask.s_addr)
 		kv(o, &first->at, "netmask", "%s", format_ipv4(a, first->netmask));
+	else if (first)
+		netmask_note(o, first);
 	if (first && first->lease)
 		kv(o, &first->at, "lease-time", "%s", first->lease);
 	params_out(o, &top, dm->router, dm->dns, dm->ntp, dm->domain);

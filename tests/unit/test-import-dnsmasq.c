@@ -68,6 +68,8 @@ static const struct vector vectors[] = {
 	  "pxe-service=tag:bios,x86PC,\"Network Boot\",netboot.xyz.kpxe\npxe-service=tag:efi64,x86-64_EFI,\"Network Boot\",netboot.xyz.efi\n"
 	  "enable-tftp\ntftp-root=/var/lib/tftpboot\nlog-dhcp\n",
 	  { "mode = proxy", "bios = netboot.xyz.kpxe", "efi64 = netboot.xyz.efi", "root = /var/lib/tftpboot", "enable = no" }, NULL, 0 },
+	{ "a range wider than /24 without a netmask", "no-resolv\ndhcp-range=198.18.0.10,198.18.3.200\n",
+	  { "range = 198.18.0.10 198.18.3.200" }, "netmask", 1 },
 	{ "option sizes", "dhcp-range=198.18.0.100,198.18.0.200\nno-resolv\ndhcp-option=26,1400\ndhcp-option=46,8\ndhcp-option=200,70000\n"
 	  "dhcp-option=201,5s\ndhcp-option=66,\"198.18.0.1\"\ndhcp-option=option:root-path,/srv/x\n",
 	  { "option = 26 hex:05:78", "option = 46 hex:08", "option = 200 hex:00:01:11:70", "option = 201 hex:00:05", "option = 66 text:198.18.0.1",
