@@ -1,10 +1,11 @@
 /* libFuzzer: a dnsmasq configuration through the importer. The input is the
  * main file; conf-file / conf-dir / host files are served from the same
- * input split at "\n---\n" (a file named "a" is the second part, "b" the
- * third, a directory lists "a" and "b"), so includes, loops and depth are
- * reached. The result is then loaded as labboot.conf; with
- * FUZZ_IMPORT_STRICT set, one that does not load is a crash (the importer
- * should never write what labboot's parser rejects). */
+ * input split at "\n---\n" (a file whose name starts with 'a' is the
+ * second part, any other the third, /etc/hosts and /etc/ethers too; a
+ * directory lists "a" and "b"), so includes, loops and depth are reached.
+ * The result is then loaded as labboot.conf; with FUZZ_IMPORT_STRICT set,
+ * one that does not load is a crash (the importer should never write what
+ * labboot's parser rejects). */
 #include "core/config.h"
 #include "core/log.h"
 #include "import/import_dnsmasq.h"
@@ -34,9 +35,9 @@ static int include(void *userdata, const char *path, enum import_include_kind ki
 		return -EMFILE;
 	if (kind == IMPORT_INCLUDE_DIR)
 		return (*ret_text = strdup("a\nb\n.hidden\nc~\n")) ? 0 : -ENOMEM;
-	if (strcmp(base, "a") == 0 && parts->p[1])
+	if (base[0] == 'a' && parts->p[1])
 		return (*ret_text = strdup(parts->p[1])) ? 0 : -ENOMEM;
-	if (strcmp(base, "b") == 0 && parts->p[2])
+	if (base[0] != 'a' && parts->p[2]) /* also /etc/ethers, /etc/hosts, resolv.conf */
 		return (*ret_text = strdup(parts->p[2])) ? 0 : -ENOMEM;
 	return -ENOENT;
 }
