@@ -280,7 +280,7 @@ static int hex_decode(const char *s, uint8_t *out, size_t max, size_t *ret_len)
 }
 
 /* "CODE VALUE": VALUE is text:..., hex:..., a list of IPv4 addresses, or a
- * number (1, 2 or 4 bytes as given by a :8/:16/:32 suffix, default 32). */
+ * number (always 4 bytes; hex: gives any other width). */
 static int parse_extra_option(const char *value, struct dhcp_extra_option *ret)
 {
 	struct dhcp_extra_option o = { 0 };
