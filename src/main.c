@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "daemon/runtime_config.h"
 #include "image/image_cli.h"
+#include "isos/isos_cli.h"
 #include "nfs/nfs_sync.h"
 #include "store/store.h"
 
@@ -44,6 +45,7 @@ static void usage(FILE *out)
 	      "  explain     MAC [--arch bios|efi64|arm64|http]: what labboot would answer, dry run\n"
 	      "  exports     write the NFS exports ([nfs]) and reload the NFS server\n"
 	      "  image       build and manage live images (labboot image --help)\n"
+	      "  isos        the ISOs in [isos] dir and how each boots\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
@@ -264,6 +266,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "image") == 0)
 		return cmd_image(argc - 2, argv + 2);
+	if (strcmp(cmd, "isos") == 0)
+		return isos_cli(argc - 2, argv + 2);
 	if (admin_cli_has(cmd))
 		return admin_cli(cmd, argc - 2, argv + 2);
 	if (parse_cli(argc - 1, argv + 1, &cli) < 0)

@@ -75,6 +75,8 @@ static void fill_defaults(struct config *cfg)
 		cfg->http_root = path_join(cfg->state_dir, "http");
 	if (!cfg->images_root)
 		cfg->images_root = path_join(cfg->state_dir, "images");
+	if (!cfg->isos_dir)
+		cfg->isos_dir = path_join(cfg->state_dir, "isos");
 	if (!cfg->images_compressor)
 		cfg->images_compressor = xstrdup("zstd");
 	if (!cfg->images_publish)
@@ -373,7 +375,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		struct host *h = &cfg->hosts[i];
 		free(h->name); free(h->opts); free(h->boot_file); free(h->image);
-		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script); free(h->root);
+		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script); free(h->root); free(h->iso);
 	}
 	free(cfg->hosts);
 	for (size_t i = 0; i < cfg->n_images; i++) {
@@ -392,7 +394,7 @@ void config_free(struct config *cfg)
 		free(cfg->dns_records[i].name);
 		free(cfg->dns_records[i].target);
 	}
-	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor, &cfg->images_publish,
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor, &cfg->images_publish, &cfg->isos_dir,
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args, &cfg->boot_root,

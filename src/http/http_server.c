@@ -7,8 +7,10 @@
 #include "http/http_server.h"
 #include "http/http_api.h"
 #include "http/http_parse.h"
+#include "http/http_send.h"
 #include "image/image_boot.h"
 #include "image/image_store.h"
+#include "isos/iso_http.h"
 #include "boot/boot_events.h"
 #include "boot/ipxe_script.h"
 #include "boot/timeline.h"
@@ -219,22 +221,6 @@ static enum MHD_Result serve_booted(struct http_server *srv, const struct config
 /* ---- files ----------------------------------------------------------------- */
 
 
-static void format_http_date(time_t t, char *out, size_t size)
-{
-	struct tm tm;
-	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
-}
-
-static bool not_modified_since(struct MHD_Connection *c, time_t mtime)
-{
-	const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	struct tm tm = { 0 };
-
-	if (!ims || !strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-		return false;
-	return timegm(&tm) >= mtime;
-}
-
 /* What a file a boot fetches is, by the name's look. */
 static enum metric_http_class file_class(const char *path)
 {
@@ -295,11 +281,8 @@ static void record_file_error(struct http_server *srv, const struct config *cfg,
 static enum MHD_Result serve_file(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
 				  int dir_fd, const char *url_path, bool head, uint64_t *ret_body)
 {
-	char rel[1024], date[64], range_hdr[96], ip[16];
-	uint64_t start = 0, end = 0;
-	struct MHD_Response *r;
+	char rel[1024], ip[16];
 	struct stat sb;
-	enum http_range_result range;
 	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
 	int fd, e;
@@ -320,49 +303,9 @@ static enum MHD_Result serve_file(struct http_server *srv, const struct config *
 		close(fd);
 		return send_error(c, MHD_HTTP_NOT_FOUND);
 	}
-	if (not_modified_since(c, sb.st_mtime)) {
-		close(fd);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
-	range = http_range_parse(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
-				 (uint64_t)sb.st_size, &start, &end);
-	if (range == HTTP_RANGE_UNSATISFIABLE) {
-		close(fd);
-		snprintf(range_hdr, sizeof(range_hdr), "bytes */%llu", (unsigned long long)sb.st_size);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
-		ret = MHD_queue_response(c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
-	if (range == HTTP_RANGE_NONE) {
-		start = 0;
-		end = sb.st_size ? (uint64_t)sb.st_size - 1 : 0;
-	} else {
-		status = MHD_HTTP_PARTIAL_CONTENT;
-	}
-	/* MHD sends it with sendfile and closes fd with the response */
-	r = MHD_create_response_from_fd_at_offset64(sb.st_size ? end - start + 1 : 0, fd, start);
-	if (!r) {
-		close(fd);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	}
-	if (status == MHD_HTTP_PARTIAL_CONTENT) {
-		snprintf(range_hdr, sizeof(range_hdr), "bytes %llu-%llu/%llu", (unsigned long long)start,
-			 (unsigned long long)end, (unsigned long long)sb.st_size);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
-	}
-	format_http_date(sb.st_mtime, date, sizeof(date));
-	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	record_file_event(srv, cfg, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
-	*ret_body = sb.st_size ? end - start + 1 : 0;
+	ret = http_send_extent(c, fd, 0, (uint64_t)sb.st_size, sb.st_mtime, &status, ret_body);
+	if (status == MHD_HTTP_OK || status == MHD_HTTP_PARTIAL_CONTENT)
+		record_file_event(srv, cfg, c, rel, head, status, *ret_body);
 	return ret;
 }
 
@@ -498,6 +441,8 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(srv, c, &conn->sent);
+	if (strncmp(url, "/isos/", 6) == 0)
+		return iso_http_serve(c, cfg->isos_dir, url + 6, &conn->sent);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head, &conn->sent);
 	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
