@@ -10,6 +10,7 @@
 #include "http/http_send.h"
 #include "image/image_boot.h"
 #include "image/image_store.h"
+#include "isos/iso_catalog.h"
 #include "isos/iso_http.h"
 #include "boot/boot_events.h"
 #include "boot/ipxe_script.h"
@@ -43,6 +44,7 @@ struct http_server {
 	int root_fd;                  /* [http] root, -1 if missing */
 	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
 	int images_fd;                /* [images] root: built images under /images/ */
+	struct iso_catalog *isos;     /* [isos] dir's scans, kept between boots */
 	struct ratelimit rl;
 };
 
@@ -149,7 +151,7 @@ static void base_url(const struct config *cfg, struct MHD_Connection *c, char *o
 static enum MHD_Result serve_script(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
 				    uint64_t *ret_body)
 {
-	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl };
+	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl, .isos = srv->isos };
 	char url[256], mac[18];
 	_cleanup_free_ char *script = malloc(IPXE_SCRIPT_MAX);
 	int n;
@@ -509,6 +511,7 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 	srv->st = st;
 	srv->metrics = metrics;
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	srv->isos = iso_catalog_new();
 	srv->root_fd = open_dir(cfg->http_root, "root");
 	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
 	{
@@ -550,5 +553,6 @@ void http_server_free(struct http_server *srv)
 		close(srv->ipxe_fd);
 	if (srv->images_fd >= 0)
 		close(srv->images_fd);
+	iso_catalog_free(srv->isos);
 	free(srv);
 }

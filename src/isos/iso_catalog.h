@@ -9,7 +9,6 @@
 
 #include "isos/iso_kind.h"
 
-#define ISO_NAME_MAX 128
 #define ISO_CATALOG_MAX 64            /* files looked at in the directory */
 #define ISO_SCAN_DEPTH 4              /* arch/boot/x86_64/vmlinuz-linux */
 #define ISO_SCAN_MAX_PATHS 8192
@@ -23,9 +22,6 @@ struct iso_item {
 	char reason[256];
 	struct iso_boot boot;
 };
-
-/* Is NAME one we serve (a plain *.iso name of URL-safe characters)? */
-bool iso_name_valid(const char *name);
 
 /* Scans one file (DIR_FD: the directory). Never fails: a broken file has
  * status < 0 and a reason. */

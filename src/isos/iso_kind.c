@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "image/iso_layout.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -73,6 +74,18 @@ const char *iso_kind_name(enum iso_kind k)
 		if (rows[i].kind == k)
 			return rows[i].name;
 	return "?";
+}
+
+bool iso_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 5 || n >= ISO_NAME_MAX || name[0] == '.' || strcasecmp(name + n - 4, ".iso") != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._+-", name[i]))
+			return false;
+	return true;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -2,9 +2,11 @@
  * alone: one table row per layout (the files that identify it, where its
  * kernel and initrd are, the command line its initramfs wants). Pure. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ISO_KIND_PATH_MAX 256
+#define ISO_NAME_MAX 128
 
 enum iso_kind {
 	ISO_KIND_LIVE_BOOT,           /* Debian live-boot */
@@ -32,6 +34,10 @@ struct iso_boot {
  * ignored). Always succeeds: what fits no row is ISO_KIND_SANBOOT. */
 void iso_kind_classify(const char *const *paths, size_t n, struct iso_boot *ret);
 const char *iso_kind_name(enum iso_kind k);
+
+/* Is NAME one we serve: a *.iso file name of URL- and menu-safe characters
+ * (A-Z a-z 0-9 . _ + -), shorter than ISO_NAME_MAX? */
+bool iso_name_valid(const char *name);
 
 /* The command line for ISO_URL (http://SERVER/isos/NAME.iso). Returns its
  * length, or -ENOSPC. */

@@ -18,18 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool iso_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 5 || n >= ISO_NAME_MAX || name[0] == '.' || strcasecmp(name + n - 4, ".iso") != 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && !strchr("._+-", name[i]))
-			return false;
-	return true;
-}
-
 struct paths {
 	char **v;
 	size_t n;
