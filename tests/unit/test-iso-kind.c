@@ -116,6 +116,19 @@ static void cmdline_bounds(void **state)
 	assert_int_equal(iso_boot_cmdline(&b, URL, buf, 0), -ENOSPC);
 }
 
+static void names(void **state)
+{
+	assert_true(iso_name_valid("debian-live-12.5.0-amd64+standard.iso"));
+	assert_true(iso_name_valid("X.ISO"));
+	assert_false(iso_name_valid(".iso"));
+	assert_false(iso_name_valid(".hidden.iso"));
+	assert_false(iso_name_valid("a b.iso"));
+	assert_false(iso_name_valid("../a.iso"));
+	assert_false(iso_name_valid("a/b.iso"));
+	assert_false(iso_name_valid("notes.txt"));
+	assert_false(iso_name_valid("a.iso;reboot"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +139,7 @@ int main(void)
 		cmocka_unit_test(debian_installer),
 		cmocka_unit_test(unknown),
 		cmocka_unit_test(cmdline_bounds),
+		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
