@@ -67,8 +67,9 @@ int iso_fs_data_offset(const struct iso_fs *fs, const struct iso9660_dirent *e, 
 	return 0;
 }
 
-/* A directory's records, whole. */
-static int read_dir(const struct iso_fs *fs, const struct iso9660_dirent *d, uint8_t **ret)
+/* A directory's records, whole, and a cursor over them. */
+static int read_dir(const struct iso_fs *fs, const struct iso9660_dirent *d, uint8_t **ret,
+		    struct iso9660_dir_cursor *ret_cursor)
 {
 	uint64_t off;
 	uint8_t *buf;
@@ -85,26 +86,53 @@ static int read_dir(const struct iso_fs *fs, const struct iso9660_dirent *d, uin
 		return r;
 	}
 	*ret = buf;
+	*ret_cursor = (struct iso9660_dir_cursor){ .buf = buf, .len = d->size };
 	return 0;
 }
 
-static int find_in(const struct iso_fs *fs, const struct iso9660_dirent *d, const char *name, size_t len,
-		   struct iso9660_dirent *ret)
+/* Calls fn for each entry of directory D; fn's non-zero return stops it. */
+static int each_entry(const struct iso_fs *fs, const struct iso9660_dirent *d,
+		      int (*fn)(void *userdata, const struct iso9660_dirent *e), void *userdata)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct iso9660_dir_cursor c;
 	struct iso9660_dirent e;
 	int r;
 
-	if ((r = read_dir(fs, d, &buf)) < 0)
+	if ((r = read_dir(fs, d, &buf, &c)) < 0)
 		return r;
-	c = (struct iso9660_dir_cursor){ .buf = buf, .len = d->size };
 	while ((r = iso9660_dir_next(&c, &e)) == 1)
-		if (strlen(e.name) == len && memcmp(e.name, name, len) == 0) {
-			*ret = e;
-			return 0;
-		}
-	return r < 0 ? r : -ENOENT;
+		if ((r = fn(userdata, &e)) != 0)
+			return r;
+	return r;
+}
+
+struct find {
+	const char *name;
+	size_t len;
+	struct iso9660_dirent *ret;
+};
+
+static int match_name(void *userdata, const struct iso9660_dirent *e)
+{
+	struct find *f = userdata;
+
+	if (strlen(e->name) != f->len || memcmp(e->name, f->name, f->len) != 0)
+		return 0;
+	*f->ret = *e;
+	return 1;
+}
+
+static int find_in(const struct iso_fs *fs, const struct iso9660_dirent *d, const char *name, size_t len,
+		   struct iso9660_dirent *ret)
+{
+	struct iso9660_dirent found;
+	struct find f = { .name = name, .len = len, .ret = &found };
+	int r = each_entry(fs, d, match_name, &f);
+
+	if (r == 1)
+		*ret = found;
+	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
 }
 
 int iso_fs_lookup(const struct iso_fs *fs, const char *path, struct iso9660_dirent *ret)
@@ -128,33 +156,38 @@ int iso_fs_lookup(const struct iso_fs *fs, const char *path, struct iso9660_dire
 	return 0;
 }
 
-static int walk(const struct iso_fs *fs, const struct iso9660_dirent *d, char *path, size_t plen,
-		unsigned depth, iso_fs_visit_fn fn, void *userdata)
+struct walk {
+	const struct iso_fs *fs;
+	char path[ISO_FS_PATH_MAX];
+	size_t plen;
+	unsigned depth;
+	iso_fs_visit_fn fn;
+	void *userdata;
+};
+
+static int visit(void *userdata, const struct iso9660_dirent *e)
 {
-	_cleanup_free_ uint8_t *buf = NULL;
-	struct iso9660_dir_cursor c;
-	struct iso9660_dirent e;
+	struct walk *w = userdata;
+	size_t plen = w->plen;
+	int n = snprintf(w->path + plen, sizeof(w->path) - plen, "%s%s", plen ? "/" : "", e->name);
 	int r;
 
-	if ((r = read_dir(fs, d, &buf)) < 0)
-		return r;
-	c = (struct iso9660_dir_cursor){ .buf = buf, .len = d->size };
-	while ((r = iso9660_dir_next(&c, &e)) == 1) {
-		int n = snprintf(path + plen, ISO_FS_PATH_MAX - plen, "%s%s", plen ? "/" : "", e.name);
-		if (n < 0 || (size_t)n >= ISO_FS_PATH_MAX - plen)
-			continue; /* too deep a path to matter for booting */
-		if ((r = fn(userdata, path, &e)) != 0)
-			return r;
-		if (e.dir && depth > 1 && (r = walk(fs, &e, path, plen + (size_t)n, depth - 1, fn, userdata)) != 0)
-			return r;
-		path[plen] = '\0';
+	if (n < 0 || (size_t)n >= sizeof(w->path) - plen)
+		return 0; /* too deep a path to matter for booting */
+	if ((r = w->fn(w->userdata, w->path, e)) == 0 && e->dir && w->depth > 1) {
+		w->plen += (size_t)n;
+		w->depth--;
+		r = each_entry(w->fs, e, visit, w);
+		w->depth++;
+		w->plen = plen;
 	}
+	w->path[plen] = '\0';
 	return r;
 }
 
 int iso_fs_walk(const struct iso_fs *fs, unsigned max_depth, iso_fs_visit_fn fn, void *userdata)
 {
-	char path[ISO_FS_PATH_MAX] = "";
+	struct walk w = { .fs = fs, .depth = max_depth, .fn = fn, .userdata = userdata };
 
-	return max_depth ? walk(fs, &fs->root, path, 0, max_depth, fn, userdata) : 0;
+	return max_depth ? each_entry(fs, &fs->root, visit, &w) : 0;
 }
