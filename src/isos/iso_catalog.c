@@ -2,6 +2,7 @@
  * a scan reads directory records and two blocks through libarchive, so
  * only new or changed files are scanned again. */
 #include "isos/iso_catalog.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -58,6 +59,18 @@ static const struct iso_item *cached(const struct iso_catalog *c, const char *di
 	return NULL;
 }
 
+/* A new or changed file: read, and said once in the daemon's log. */
+static void scanned(const struct iso_catalog *c, const char *dir, int dir_fd, const char *name, struct iso_item *it)
+{
+	iso_scan(dir_fd, name, it);
+	if (!c)
+		return;
+	if (it->status < 0)
+		log_info("isos: %s/%s: %s", dir, name, it->reason);
+	else
+		log_info("isos: %s/%s: %s", dir, name, iso_kind_name(it->boot.kind));
+}
+
 static int scan_dir(const struct iso_catalog *c, const char *dir, struct iso_item *out, size_t *ret_n)
 {
 	DIR *d = opendir(dir);
@@ -75,7 +88,7 @@ static int scan_dir(const struct iso_catalog *c, const char *dir, struct iso_ite
 		if ((hit = cached(c, dir, de->d_name, &st)))
 			out[n++] = *hit;
 		else
-			iso_scan(dirfd(d), de->d_name, &out[n++]);
+			scanned(c, dir, dirfd(d), de->d_name, &out[n++]);
 	}
 	closedir(d);
 	qsort(out, n, sizeof(*out), cmp_item);

@@ -42,6 +42,13 @@ head -c 3000000 /dev/urandom > "$d/trees/debian-live.iso/live/filesystem.squashf
 xorriso -as mkisofs -quiet -R -J -o "$d/isos/debian-live.iso" "$d/trees/debian-live.iso" 2>/dev/null
 head -c $(($(stat -c %s "$d/isos/archlinux.iso") / 2)) "$d/isos/archlinux.iso" > "$d/isos/truncated.iso"
 head -c 200000 /dev/urandom > "$d/isos/random.iso"
+# a kernel compressed with zisofs cannot be served from its extent
+mkdir -p "$d/trees/z/live"
+head -c 200000 /dev/zero > "$d/trees/z/live/vmlinuz"
+cp "$d/trees/debian-live.iso/live/initrd.img-6.1.0-13-amd64" "$d/trees/z/live/initrd.img"
+cp "$d/trees/debian-live.iso/isolinux/isolinux.cfg" "$d/trees/z/live/filesystem.squashfs"
+xorriso -outdev "$d/isos/zisofs.iso" -map "$d/trees/z" / -set_filter_r --zisofs /live/vmlinuz -- -commit \
+	>/dev/null 2>&1 || t_fail "xorriso zisofs"
 
 cat > "$d/conf" <<C
 $(t_conf_server $NET.1 "$d" http)
@@ -89,6 +96,8 @@ t_ok "an unknown ISO is offered through sanboot"
 grep -q "unusable: truncated" <<<"$(block truncated.iso)" || t_fail "truncated.iso: $(block truncated.iso)"
 grep -q "unusable: not an ISO 9660 image" <<<"$(block random.iso)" || t_fail "random.iso: $(block random.iso)"
 t_ok "a truncated ISO and a non-ISO are listed with their reason"
+grep -q "unusable: live/vmlinuz is zisofs-compressed" <<<"$(block zisofs.iso)" || t_fail "zisofs.iso: $(block zisofs.iso)"
+t_ok "an ISO whose kernel is zisofs-compressed is listed as unusable"
 
 # --- served ------------------------------------------------------------------
 lab=lbiso$$
@@ -104,7 +113,7 @@ for iso in debian-live ubuntu-desktop ubuntu-server fedora-live fedora-netinst r
 	grep -q "^item iso-[0-9]* ISO $iso.iso (" <<<"$script" || t_fail "no menu item for $iso: $script"
 done
 grep -q "ISO mystery.iso (sanboot, may not work)" <<<"$script" || t_fail "sanboot item: $script"
-grep -q "truncated.iso\|random.iso" <<<"$script" && t_fail "a broken ISO is in the menu: $script"
+grep -q "truncated.iso\|random.iso\|zisofs.iso" <<<"$script" && t_fail "a broken ISO is in the menu: $script"
 t_ok "every usable ISO is in the menu under its file name, the broken ones are not"
 grep -qF "kernel $I/debian-live.iso/live/vmlinuz-6.1.0-13-amd64 initrd=initrd.img-6.1.0-13-amd64 boot=live fetch=$I/debian-live.iso " \
 	<<<"$script" || t_fail "debian-live kernel line: $script"
@@ -157,6 +166,17 @@ t_expect_eq "dot-dot inside an ISO: 403" \
 t_expect_eq "a file inside the truncated ISO: 422" \
 	"$(c -o /dev/null -w '%{http_code}' "$I/truncated.iso/arch/x86_64/airootfs.sfs")" 422
 t_expect_eq "a file inside a non-ISO: 422" "$(c -o /dev/null -w '%{http_code}' "$I/random.iso/x")" 422
+t_expect_eq "a zisofs-compressed file: 403" "$(c -o /dev/null -w '%{http_code}' "$I/zisofs.iso/live/vmlinuz")" 403
+t_expect_eq "its uncompressed neighbour: 200" \
+	"$(c -o /dev/null -w '%{http_code}' "$I/zisofs.iso/live/initrd.img")" 200
+
+# the daemon's cache follows (path, size, mtime): a changed ISO is read again
+cp "$d/isos/debian-live.iso" "$d/isos/mystery.iso.new"
+mv "$d/isos/mystery.iso.new" "$d/isos/mystery.iso"
+grep -q "^item iso-[0-9]* ISO mystery.iso (live-boot)" <<<"$(c "$U/boot.ipxe?mac=52:54:00:23:00:02")" ||
+	t_fail "a replaced ISO is still classified as before"
+t_ok "an ISO replaced in place is classified again at the next boot script"
+t_expect_eq "an unchanged ISO is read once, however many scripts" "$(grep -c "isos: .*/debian-live.iso: live-boot" "$d/log")" 1
 t_expect_eq "still serving scripts" "$(c -o /dev/null -w '%{http_code}' "$U/boot.ipxe?mac=52:54:00:23:00:02")" 200
 kill -0 "$LABBOOT_PID" || t_fail "labboot died"
 t_ok "labboot keeps serving"
