@@ -234,7 +234,8 @@ static enum metric_http_class file_class(const char *path)
 		return METRIC_HTTP_INITRD;
 	if (strstr(base, ".efi") || strstr(base, "pxe"))
 		return METRIC_HTTP_BOOTLOADER;
-	if (strstr(base, ".squashfs") || strstr(base, ".module"))
+	if (strstr(base, "squashfs") || strstr(base, ".module") || strstr(base, ".sfs") ||
+	    (strlen(base) > 4 && strcasecmp(base + strlen(base) - 4, ".iso") == 0)) /* a live ISO fetched whole */
 		return METRIC_HTTP_ROOT;
 	return METRIC_HTTP_FILE;
 }
@@ -308,6 +309,18 @@ static enum MHD_Result serve_file(struct http_server *srv, const struct config *
 	ret = http_send_extent(c, fd, 0, (uint64_t)sb.st_size, sb.st_mtime, &status, ret_body);
 	if (status == MHD_HTTP_OK || status == MHD_HTTP_PARTIAL_CONTENT)
 		record_file_event(srv, cfg, c, rel, head, status, *ret_body);
+	return ret;
+}
+
+/* A file inside an ISO of [isos] dir, or the whole ISO: a boot event too. */
+static enum MHD_Result serve_iso(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+				 const char *url, bool head, uint64_t *ret_body)
+{
+	unsigned status = 0;
+	enum MHD_Result ret = iso_http_serve(c, cfg->isos_dir, url + 6, &status, ret_body);
+
+	if (status == MHD_HTTP_OK || status == MHD_HTTP_PARTIAL_CONTENT)
+		record_file_event(srv, cfg, c, url + 1, head, status, *ret_body);
 	return ret;
 }
 
@@ -444,7 +457,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(srv, c, &conn->sent);
 	if (strncmp(url, "/isos/", 6) == 0)
-		return iso_http_serve(c, cfg->isos_dir, url + 6, &conn->sent);
+		return serve_iso(srv, cfg, c, url, head, &conn->sent);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head, &conn->sent);
 	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */

@@ -15,12 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, int fd)
+static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, int fd, unsigned *ret_status)
 {
 	static const char body[] = "labboot: not served\n";
 	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
+	*ret_status = status;
 	if (fd >= 0)
 		close(fd);
 	if (!r)
@@ -52,7 +53,8 @@ static unsigned find_extent(int fd, const char *name, const char *path, uint64_t
 	return MHD_HTTP_OK;
 }
 
-enum MHD_Result iso_http_serve(struct MHD_Connection *c, const char *isos_dir, const char *rest, uint64_t *ret_body)
+enum MHD_Result iso_http_serve(struct MHD_Connection *c, const char *isos_dir, const char *rest, unsigned *ret_status,
+			       uint64_t *ret_body)
 {
 	char name[ISO_NAME_MAX], path[1024] = "", file[4096];
 	size_t n = strcspn(rest, "/");
@@ -62,19 +64,19 @@ enum MHD_Result iso_http_serve(struct MHD_Connection *c, const char *isos_dir, c
 	int fd;
 
 	if (n == 0 || n >= sizeof(name))
-		return refuse(c, MHD_HTTP_NOT_FOUND, -1);
+		return refuse(c, MHD_HTTP_NOT_FOUND, -1, ret_status);
 	memcpy(name, rest, n);
 	name[n] = '\0';
 	if (!iso_name_valid(name) || (rest[n] && http_path_to_relative(rest + n, path, sizeof(path)) < 0))
-		return refuse(c, MHD_HTTP_FORBIDDEN, -1);
+		return refuse(c, MHD_HTTP_FORBIDDEN, -1, ret_status);
 	/* [isos] dir is the administrator's: ISOs may be symlinks into it */
 	if (snprintf(file, sizeof(file), "%s/%s", isos_dir, name) >= (int)sizeof(file) ||
 	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return refuse(c, MHD_HTTP_NOT_FOUND, -1);
+		return refuse(c, MHD_HTTP_NOT_FOUND, -1, ret_status);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return refuse(c, MHD_HTTP_NOT_FOUND, fd);
+		return refuse(c, MHD_HTTP_NOT_FOUND, fd, ret_status);
 	len = (uint64_t)st.st_size;
 	if (path[0] && (status = find_extent(fd, name, path, &off, &len)) != MHD_HTTP_OK)
-		return refuse(c, status, fd);
-	return http_send_extent(c, fd, off, len, st.st_mtime, &status, ret_body);
+		return refuse(c, status, fd, ret_status);
+	return http_send_extent(c, fd, off, len, st.st_mtime, ret_status, ret_body);
 }

@@ -4,5 +4,6 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
-/* REST: the URL after "/isos/". */
-enum MHD_Result iso_http_serve(struct MHD_Connection *c, const char *isos_dir, const char *rest, uint64_t *ret_body);
+/* REST: the URL after "/isos/". *ret_status: what was queued. */
+enum MHD_Result iso_http_serve(struct MHD_Connection *c, const char *isos_dir, const char *rest, unsigned *ret_status,
+			       uint64_t *ret_body);

@@ -177,6 +177,12 @@ grep -q "^item iso-[0-9]* ISO mystery.iso (live-boot)" <<<"$(c "$U/boot.ipxe?mac
 	t_fail "a replaced ISO is still classified as before"
 t_ok "an ISO replaced in place is classified again at the next boot script"
 t_expect_eq "an unchanged ISO is read once, however many scripts" "$(grep -c "isos: .*/debian-live.iso: live-boot" "$d/log")" 1
+c -o /dev/null "$I/debian-live.iso/live/vmlinuz-6.1.0-13-amd64?mac=52:54:00:23:00:02"
+c -o /dev/null -r 0-99 "$I/debian-live.iso?mac=52:54:00:23:00:02"
+ev=$(L hosts | awk '$1 == "plain" {on = 1; next} /^[a-z]/ {on = 0} on')
+grep -q " kernel .*isos/debian-live.iso/live/vmlinuz" <<<"$ev" || t_fail "no kernel event: $ev"
+grep -q " root .*isos/debian-live.iso 206" <<<"$ev" || t_fail "no root event: $ev"
+t_ok "the kernel and the ISO fetched are boot events of the host"
 t_expect_eq "still serving scripts" "$(c -o /dev/null -w '%{http_code}' "$U/boot.ipxe?mac=52:54:00:23:00:02")" 200
 kill -0 "$LABBOOT_PID" || t_fail "labboot died"
 t_ok "labboot keeps serving"
