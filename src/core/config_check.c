@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/config_internal.h"
 #include "core/util.h"
+#include "isos/iso_kind.h"
 #include "nfs/nfs_exports.h"
 
 #include <arpa/inet.h>
@@ -190,6 +191,9 @@ static int check_hosts(struct config *cfg)
 		if (h->image && !config_image_by_name(cfg, h->image) && !image_ref_valid(h->image))
 			errors += check_error(cfg, h->line, "host %s: image \"%s\" is neither an [image] section nor a built image NAME[@VERSION]",
 					      h->name, h->image);
+		if (h->iso && !iso_name_valid(h->iso))
+			errors += check_error(cfg, h->line, "host %s: iso \"%s\" is not the file name of an ISO in [isos] dir "
+					      "(NAME.iso, letters, digits and ._+-)", h->name, h->iso);
 	}
 	return errors;
 }
