@@ -271,7 +271,9 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	buf[0] = '\0';
 	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
 	     format_mac(mac, t->mac));
-	if (t->once)
+	if (t->once && strcmp(t->once, "iso") == 0 && iso)
+		emit(&o, "echo labboot: one-shot next boot: %s\n\n", t->iso);
+	else if (t->once)
 		emit(&o, "echo labboot: one-shot next boot: %s\n\n", dflt);
 	if (img && img->notice)
 		emit(&o, "echo labboot: %s\nsleep 5\n\n", img->notice);
