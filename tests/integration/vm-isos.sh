@@ -5,7 +5,9 @@
 # and a UEFI VM pinned to it (host key iso =) boot it at once: iPXE fetches
 # the kernel and initrd from inside the ISO (/isos/NAME.iso/live/...),
 # live-boot fetch=es the whole ISO over HTTP, and each must reach
-# multi-user.target (systemd's line on the serial console).
+# multi-user.target (systemd's line on the serial console). Under TCG on a
+# loaded machine this takes many minutes: the timeout is generous, not a
+# measure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
@@ -33,7 +35,7 @@ grep -q "^  cmdline: boot=live fetch=http://$LAB_SERVER_IP/isos/debian-live.iso$
 LAB_CONF_OVERRIDE=$dir/pre.conf labboot_lab "$ns" "$dir" 1s
 declare -A vm_pid=()
 for mode in bios uefi; do
-	"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 600 --mem 1536 \
+	"$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode "$mode" --mac "${LAB_VM_MAC[$mode]}" --timeout 1500 --mem 1536 \
 		--done 'Reached target.*[Mm]ulti-[Uu]ser' --log "$dir/$mode.serial" >"$dir/$mode.out" 2>"$dir/$mode.err" &
 	vm_pid[$mode]=$!
 	lab_register_pid "${vm_pid[$mode]}" "$ns"
