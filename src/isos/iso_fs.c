@@ -161,6 +161,7 @@ struct walk {
 	char path[ISO_FS_PATH_MAX];
 	size_t plen;
 	unsigned depth;
+	uint64_t budget;              /* directory bytes left to read */
 	iso_fs_visit_fn fn;
 	void *userdata;
 };
@@ -175,6 +176,9 @@ static int visit(void *userdata, const struct iso9660_dirent *e)
 	if (n < 0 || (size_t)n >= sizeof(w->path) - plen)
 		return 0; /* too deep a path to matter for booting */
 	if ((r = w->fn(w->userdata, w->path, e)) == 0 && e->dir && w->depth > 1) {
+		if (e->size > w->budget)
+			return -E2BIG;
+		w->budget -= e->size;
 		w->plen += (size_t)n;
 		w->depth--;
 		r = each_entry(w->fs, e, visit, w);
@@ -187,7 +191,7 @@ static int visit(void *userdata, const struct iso9660_dirent *e)
 
 int iso_fs_walk(const struct iso_fs *fs, unsigned max_depth, iso_fs_visit_fn fn, void *userdata)
 {
-	struct walk w = { .fs = fs, .depth = max_depth, .fn = fn, .userdata = userdata };
+	struct walk w = { .fs = fs, .depth = max_depth, .budget = ISO_FS_WALK_BUDGET, .fn = fn, .userdata = userdata };
 
 	return max_depth ? each_entry(fs, &fs->root, visit, &w) : 0;
 }

@@ -7,9 +7,14 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "isos/iso9660.h"
+#include "isos/iso_fs.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Appends one directory record at buf+pos; returns its length. */
 static size_t put_record(uint8_t *buf, size_t pos, const char *id, uint32_t extent, uint32_t size, uint8_t flags,
@@ -147,6 +152,52 @@ static void descriptors(void **state)
 	assert_int_equal(iso9660_descriptor_parse(pvd, sizeof(pvd), &root, &blocks), -EBADMSG);
 }
 
+/* A hostile image read through iso_fs: a root whose 60 entries are all
+ * the root again. A walk would read 60^4 directories: the budget stops it;
+ * a lookup through them stops at its depth limit; a file past the end of
+ * the image is reported as truncated. */
+static int count(void *userdata, const char *path, const struct iso9660_dirent *e)
+{
+	(*(size_t *)userdata)++;
+	return 0;
+}
+
+static void loops_and_truncation(void **state)
+{
+	static uint8_t img[24 * 2048];
+	char name[8], deep[64] = "";
+	struct iso9660_dirent e;
+	struct iso_fs fs;
+	size_t n = dots(img + 20 * 2048), visits = 0;
+	int fd = memfd_create("iso", 0);
+
+	memset(img + 16 * 2048, 0, 2048);
+	memcpy(img + 16 * 2048, "\1CD001\1", 7);
+	img[16 * 2048 + 80] = 24;     /* volume blocks */
+	img[16 * 2048 + 129] = 8;     /* 2048-byte blocks */
+	put_record(img + 16 * 2048, 156, "\0", 20, 2048, 2, NULL, 0);
+	for (int i = 0; i < 60 && n < 2048 - 80; i++) {
+		snprintf(name, sizeof(name), "D%02d", i);
+		n += put_record(img + 20 * 2048, n, name, 20, 2048, 2, NULL, 0);
+	}
+	n += put_record(img + 20 * 2048, n, "BIG.;1", 23, 9999, 0, NULL, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, sizeof(img)), (ssize_t)sizeof(img));
+	assert_int_equal(iso_fs_open(fd, &fs), 0);
+	assert_int_equal(iso_fs_walk(&fs, 4, count, &visits), -E2BIG);
+	assert_true(visits <= (ISO_FS_WALK_BUDGET / 2048 + 1) * 60); /* not 60^4 */
+	for (int i = 0; i < 20; i++)
+		strcat(deep, "d00/");
+	strcat(deep, "big");
+	assert_int_equal(iso_fs_lookup(&fs, deep, &e), -ENOENT);
+	assert_int_equal(iso_fs_lookup(&fs, "d00/d01/big", &e), 0);
+	uint64_t off;
+	assert_int_equal(iso_fs_data_offset(&fs, &e, &off), -ERANGE);
+	assert_int_equal(ftruncate(fd, 20 * 2048), 0);
+	assert_int_equal(iso_fs_open(fd, &fs), -ERANGE);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +205,7 @@ int main(void)
 		cmocka_unit_test(rock_ridge),
 		cmocka_unit_test(hostile),
 		cmocka_unit_test(descriptors),
+		cmocka_unit_test(loops_and_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
