@@ -10,6 +10,7 @@
 #include "daemon/runtime_config.h"
 #include "image/image_cli.h"
 #include "import/import_cli.h"
+#include "isos/isos_cli.h"
 #include "nfs/nfs_sync.h"
 #include "store/store.h"
 
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 	      "  exports     write the NFS exports ([nfs]) and reload the NFS server\n"
 	      "  image       build and manage live images (labboot image --help)\n"
 	      "  import      dnsmasq FILE [-o OUT] [--root DIR]: labboot.conf from a dnsmasq configuration\n"
+	      "  isos        the ISOs in [isos] dir and how each boots\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
@@ -268,6 +270,8 @@ int main(int argc, char **argv)
 		return cmd_image(argc - 2, argv + 2);
 	if (strcmp(cmd, "import") == 0)
 		return import_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "isos") == 0)
+		return isos_cli(argc - 2, argv + 2);
 	if (admin_cli_has(cmd))
 		return admin_cli(cmd, argc - 2, argv + 2);
 	if (parse_cli(argc - 1, argv + 1, &cli) < 0)

@@ -100,6 +100,13 @@ static bool image_exists(const struct config *cfg, const char *ref)
 	       (image_store_init(&s, cfg->images_root) == 0 && image_store_resolve(&s, ref, name, version) == 0);
 }
 
+static bool iso_exists(const struct config *cfg, const char *name)
+{
+	char path[4096];
+
+	return pathf(path, sizeof(path), "%s/%s", cfg->isos_dir, name) == 0 && access(path, R_OK) == 0;
+}
+
 int action_next_boot(const struct config *cfg, struct store *st, const char *host, const char *entry, FILE *out)
 {
 	const struct host *h = config_host_by_name(cfg, host);
@@ -115,8 +122,10 @@ int action_next_boot(const struct config *cfg, struct store *st, const char *hos
 		r = store_next_boot_clear(st, h->name, NULL);
 		return r == -ENOENT ? 0 : r;
 	}
-	if (next_boot_parse(cfg, entry, &nb) < 0 || (nb.image[0] && !image_exists(cfg, nb.image))) {
-		fprintf(out, "%s is neither local, netboot.xyz, an [entry] nor an image (labboot image ls)\n", entry);
+	if (next_boot_parse(cfg, entry, &nb) < 0 ||
+	    (nb.image[0] && !(strcmp(nb.target, "iso") == 0 ? iso_exists(cfg, nb.image) : image_exists(cfg, nb.image)))) {
+		fprintf(out, "%s is neither local, netboot.xyz, an [entry], an image (labboot image ls) "
+			     "nor iso:NAME (labboot isos)\n", entry);
 		return -EINVAL;
 	}
 	if ((r = next_boot_format(&nb, canonical, sizeof(canonical))) < 0 ||

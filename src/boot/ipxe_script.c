@@ -1,6 +1,7 @@
 #include "boot/ipxe_script.h"
 #include "core/config.h"
 #include "core/util.h"
+#include "isos/iso_catalog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +114,53 @@ static const struct menu_entry *user_entry(const struct config *cfg, const char 
 	return NULL;
 }
 
+/* ---- ISOs: labelled iso-K by their place in the list ---- */
+
+static bool iso_usable(const struct boot_target *t, size_t i)
+{
+	return i < IPXE_MENU_MAX_ISOS && t->isos[i].status == 0;
+}
+
+static const char *iso_label(const struct boot_target *t, const char *name, char *buf, size_t size)
+{
+	for (size_t i = 0; name && i < t->n_isos; i++)
+		if (iso_usable(t, i) && strcmp(t->isos[i].name, name) == 0) {
+			snprintf(buf, size, "iso-%zu", i);
+			return buf;
+		}
+	return NULL;
+}
+
+static void emit_iso_entry(struct textbuf *o, const struct boot_target *t, size_t i)
+{
+	const struct iso_item *it = &t->isos[i];
+	char url[512], cmdline[1024];
+
+	snprintf(url, sizeof(url), "%s/isos/%s", t->base_url, it->name);
+	emit(o, ":iso-%zu\n", i);
+	if (it->boot.kind == ISO_KIND_SANBOOT) {
+		emit(o, "echo labboot: %s has no known layout: iPXE sanboot, which may not work\n"
+			"sanboot --no-describe %s || goto failed\n\n", it->name, url);
+		return;
+	}
+	if (iso_boot_cmdline(&it->boot, url, cmdline, sizeof(cmdline)) < 0)
+		cmdline[0] = '\0';
+	emit(o, "echo Booting %s (%s) ...\nimgfree\nkernel %s/%s initrd=%s %s ", it->name,
+	     iso_kind_name(it->boot.kind), url, it->boot.kernel, basename_of(it->boot.initrd), cmdline);
+	emit_arg(o, t, t->cfg->boot_kernel_args);
+	if (t->host)
+		emit_arg(o, t, t->host->kernel_args);
+	emit(o, "|| goto failed\ninitrd %s/%s || goto failed\nboot || goto failed\n\n", url, it->boot.initrd);
+}
+
+static void emit_iso_items(struct textbuf *o, const struct boot_target *t)
+{
+	for (size_t i = 0; i < t->n_isos; i++)
+		if (iso_usable(t, i))
+			emit(o, "item iso-%zu ISO %s (%s%s)\n", i, t->isos[i].name, iso_kind_name(t->isos[i].boot.kind),
+			     t->isos[i].boot.kind == ISO_KIND_SANBOOT ? ", may not work" : "");
+}
+
 static const char *default_entry(const struct boot_target *t, const struct image *img)
 {
 	const char *d = t->host && t->host->menu_default ? t->host->menu_default : t->cfg->boot_menu_default;
@@ -140,6 +188,7 @@ static void emit_menu(struct textbuf *o, const struct boot_target *t, const stru
 		const struct menu_entry *e = &t->cfg->entries[i];
 		emit(o, "item %s %s\n", e->name, e->title ? e->title : e->name);
 	}
+	emit_iso_items(o, t);
 	emit(o, "choose --timeout %u --default %s target || goto %s\n"
 		"goto ${target}\n\n",
 	     t->cfg->boot_menu_timeout_ms, dflt, dflt);
@@ -207,14 +256,24 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 	const struct image *img = target_image(t);
 	const char *menu = t->once ? "none" : t->host && t->host->menu ? t->host->menu : t->cfg->boot_menu;
 	const char *dflt = t->once && (img || strcmp(t->once, "image") != 0) ? t->once : default_entry(t, img);
-	char mac[18];
+	char mac[18], label[32];
+	const char *iso = iso_label(t, t->iso, label, sizeof(label));
+
+	/* an ISO pinned to the host is its default unless it chose another;
+	 * a one-shot ISO that is gone falls back to the usual default */
+	if (t->once && strcmp(t->once, "iso") == 0)
+		dflt = iso ? iso : default_entry(t, img);
+	else if (!t->once && iso && !(t->host && t->host->menu_default))
+		dflt = iso;
 
 	if (size == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
 	emit(&o, "#!ipxe\n# labboot: %s (%s)\n\n", t->host ? t->host->name : "unknown host",
 	     format_mac(mac, t->mac));
-	if (t->once)
+	if (t->once && strcmp(t->once, "iso") == 0 && iso)
+		emit(&o, "echo labboot: one-shot next boot: %s\n\n", t->iso);
+	else if (t->once)
 		emit(&o, "echo labboot: one-shot next boot: %s\n\n", dflt);
 	if (img && img->notice)
 		emit(&o, "echo labboot: %s\nsleep 5\n\n", img->notice);
@@ -232,6 +291,9 @@ int ipxe_script_render(const struct boot_target *t, char *buf, size_t size)
 			emit(&o, "%s\n", e->lines[j]);
 		emit(&o, "goto failed\n\n");
 	}
+	for (size_t i = 0; i < t->n_isos; i++)
+		if (iso_usable(t, i))
+			emit_iso_entry(&o, t, i);
 	emit(&o, ":local\necho Booting from local disk ...\nexit 1\n\n");
 	emit_netbootxyz(&o, t);
 	emit(&o, ":failed\necho Boot failed; back to the menu in 10 seconds.\nsleep 10\n");

@@ -8,8 +8,10 @@
 
 struct config;
 struct host;
+struct iso_item;
 
 #define IPXE_SCRIPT_MAX 16384
+#define IPXE_MENU_MAX_ISOS 24        /* ISOs in one menu, so it fits the script */
 
 struct boot_target {
 	const struct config *cfg;
@@ -19,7 +21,12 @@ struct boot_target {
 	const struct image *image;    /* a built image resolved by the caller, or NULL:
 					 the host's or [boot]'s [image] section */
 	const char *once;             /* a one-shot next boot: this entry ("image",
-					 "local", "netbootxyz", an [entry]), no menu */
+					 "local", "netbootxyz", "iso", an [entry]), no menu */
+	/* [isos] dir, scanned by the caller: each usable one is a menu entry */
+	const struct iso_item *isos;
+	size_t n_isos;
+	const char *iso;              /* the ISO "iso" means: a next boot's, else the
+					 host's pin (its menu's default) */
 	/* for netboot.xyz: can this iPXE fetch https://, and is netboot.xyz's
 	 * own iPXE (which can) in the TFTP root */
 	bool ipxe_https;

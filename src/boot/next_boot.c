@@ -2,6 +2,7 @@
 #include "boot/next_boot.h"
 #include "core/config.h"
 #include "core/util.h"
+#include "isos/iso_kind.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ int next_boot_parse(const struct config *cfg, const char *entry, struct next_boo
 		r = set(&nb, entry + 6, "");
 	else if (strncmp(entry, "image:", 6) == 0 && image_named(cfg, entry + 6))
 		r = set(&nb, "image", entry + 6);
+	else if (strncmp(entry, "iso:", 4) == 0 && iso_name_valid(entry + 4))
+		r = set(&nb, "iso", entry + 4); /* whether it is there is seen when it boots */
 	else if (is_user_entry(cfg, entry))
 		r = set(&nb, entry, "");
 	else if (image_named(cfg, entry))
@@ -56,6 +59,8 @@ int next_boot_format(const struct next_boot *nb, char *buf, size_t size)
 
 	if (strcmp(nb->target, "image") == 0)
 		n = snprintf(buf, size, "image:%s", nb->image);
+	else if (strcmp(nb->target, "iso") == 0)
+		n = snprintf(buf, size, "iso:%s", nb->image);
 	else if (!strcmp(nb->target, "local") || !strcmp(nb->target, "netbootxyz"))
 		n = snprintf(buf, size, "%s", nb->target);
 	else

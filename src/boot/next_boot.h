@@ -1,7 +1,7 @@
 /* A host's one-shot next boot: what `labboot next-boot HOST ENTRY` may ask
  * for, and what the next script then goes to without a menu. Pure.
  *   local | netboot.xyz (netboot, netbootxyz) | an [entry] name |
- *   an [image] section or a built image NAME[@VERSION]
+ *   an [image] section or a built image NAME[@VERSION] | iso:NAME.iso
  * "entry:NAME" and "image:REF" say which when names collide. */
 #pragma once
 #include <stddef.h>
@@ -10,7 +10,8 @@ struct config;
 
 struct next_boot {
 	char target[64];              /* "image", "local", "netbootxyz" or an [entry] name */
-	char image[160];              /* target "image": the image's reference */
+	char image[160];              /* target "image": the image's reference;
+					 target "iso": the ISO's file name */
 };
 
 /* -EINVAL (with nothing filled) for an entry that names nothing. */

@@ -29,6 +29,7 @@ enum section_kind {
 	SEC_ENTRY,
 	SEC_DNS,
 	SEC_IMAGES,
+	SEC_ISOS,
 	SEC_NFS,
 };
 
@@ -153,6 +154,9 @@ static const struct key_spec images_keys[] = {
 	{ "level", V_U32, CFG(images_level), 0, 22 },
 	{ "publish", V_STR, CFG(images_publish) },
 };
+static const struct key_spec isos_keys[] = {
+	{ "dir", V_STR, CFG(isos_dir) },
+};
 static const struct key_spec dns_keys[] = {
 	{ "enable", V_BOOL, CFG(dns_enable) },
 	{ "port", V_PORT, CFG(dns_port) },
@@ -164,6 +168,7 @@ static const struct key_spec host_keys[] = {
 	{ "lease-time", V_DUR_S, HST(lease_time) },
 	{ "boot-file", V_STR, HST(boot_file) },
 	{ "image", V_STR, HST(image) },
+	{ "iso", V_STR, HST(iso) },
 	{ "menu", V_STR, HST(menu) },
 	{ "menu-default", V_STR, HST(menu_default) },
 	{ "kernel-args", V_STR, HST(kernel_args) },
@@ -559,6 +564,7 @@ static void simple_set(struct parser *p, const char *key, const char *value)
 	case SEC_TFTP: found = TRY_KEYS(p, tftp_keys, cfg, key, value); break;
 	case SEC_HTTP: found = TRY_KEYS(p, http_keys, cfg, key, value); break;
 	case SEC_IMAGES: found = TRY_KEYS(p, images_keys, cfg, key, value); break;
+	case SEC_ISOS: found = TRY_KEYS(p, isos_keys, cfg, key, value); break;
 	case SEC_NFS: found = TRY_KEYS(p, nfs_keys, cfg, key, value); break;
 	case SEC_BOOT: found = TRY_KEYS(p, boot_keys, cfg, key, value); break;
 	case SEC_DNS:
@@ -712,6 +718,7 @@ static void enter_section(struct parser *p, const char *section)
 		{ "tftp", SEC_TFTP, false },     { "http", SEC_HTTP, false },
 		{ "boot", SEC_BOOT, false },     { "dns", SEC_DNS, false },
 		{ "images", SEC_IMAGES, false }, { "nfs", SEC_NFS, false },
+		{ "isos", SEC_ISOS, false },
 		{ "pool", SEC_POOL, true },      { "host", SEC_HOST, true },
 		{ "image", SEC_IMAGE, true },     { "entry", SEC_ENTRY, true },
 	};

@@ -74,6 +74,7 @@ struct host {
 	/* boot overrides; NULL: the [boot] default */
 	char *boot_file;              /* TFTP file (or URL for HTTP boot) for any arch */
 	char *image;                  /* image to boot */
+	char *iso;                    /* an ISO of [isos] dir to boot by default */
 	char *menu;                   /* "none" skips the menu */
 	char *menu_default;           /* default menu entry */
 	char *kernel_args;            /* appended to the image's cmdline */
@@ -155,6 +156,7 @@ struct config {
 	char *images_root;             /* [images] root: built images and their cache */
 	char *images_compressor;       /* zstd | xz | gzip | lz4 */
 	uint32_t images_level;         /* compression level, 0: the compressor's default */
+	char *isos_dir;                /* [isos] dir: ISOs offered in the menu as they are */
 	char *images_publish;          /* layers | merge | flatten: what a build publishes */
 	uint32_t http_threads;
 	char *http_api_token;          /* what changes need; NULL: STATE/api-token */

@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/config_internal.h"
 #include "core/util.h"
+#include "isos/iso_kind.h"
 #include "nfs/nfs_exports.h"
 
 #include <arpa/inet.h>
@@ -79,6 +80,8 @@ static void fill_defaults(struct config *cfg)
 		cfg->http_root = path_join(cfg->state_dir, "http");
 	if (!cfg->images_root)
 		cfg->images_root = path_join(cfg->state_dir, "images");
+	if (!cfg->isos_dir)
+		cfg->isos_dir = path_join(cfg->state_dir, "isos");
 	if (!cfg->images_compressor)
 		cfg->images_compressor = xstrdup("zstd");
 	if (!cfg->images_publish)
@@ -192,6 +195,9 @@ static int check_hosts(struct config *cfg)
 		if (h->image && !config_image_by_name(cfg, h->image) && !image_ref_valid(h->image))
 			errors += check_error(cfg, h->line, "host %s: image \"%s\" is neither an [image] section nor a built image NAME[@VERSION]",
 					      h->name, h->image);
+		if (h->iso && !iso_name_valid(h->iso))
+			errors += check_error(cfg, h->line, "host %s: iso \"%s\" is not the file name of an ISO in [isos] dir "
+					      "(NAME.iso, letters, digits and ._+-)", h->name, h->iso);
 	}
 	return errors;
 }
@@ -377,7 +383,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		struct host *h = &cfg->hosts[i];
 		free(h->name); free(h->opts); free(h->boot_file); free(h->image);
-		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script); free(h->root);
+		free(h->menu); free(h->menu_default); free(h->kernel_args); free(h->script); free(h->root); free(h->iso);
 	}
 	free(cfg->hosts);
 	for (size_t i = 0; i < cfg->n_images; i++) {
@@ -396,7 +402,7 @@ void config_free(struct config *cfg)
 		free(cfg->dns_records[i].name);
 		free(cfg->dns_records[i].target);
 	}
-	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor, &cfg->images_publish,
+	char **strs[] = { &cfg->path, &cfg->state_dir, &cfg->user, &cfg->tftp_root, &cfg->http_root, &cfg->images_root, &cfg->images_compressor, &cfg->images_publish, &cfg->isos_dir,
 			  &cfg->ipxe_dir, &cfg->boot_bios, &cfg->boot_efi64, &cfg->boot_arm64,
 			  &cfg->boot_url, &cfg->boot_image, &cfg->boot_menu, &cfg->boot_menu_default,
 			  &cfg->netbootxyz_url, &cfg->boot_kernel_args, &cfg->boot_root,

@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "http/http_parse.h"
 #include "image/image_boot.h"
+#include "isos/iso_catalog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -98,13 +99,25 @@ int boot_script_render(struct boot_script *bs, char *script, size_t size)
 				 .nbxyz_kpxe = in_tftp_root(bs->cfg, "netboot.xyz.kpxe") };
 	struct next_boot nb = { 0 };
 	struct image built = { 0 };
+	_cleanup_free_ struct iso_item *isos = NULL;
+	char iso_once[sizeof(nb.image)];
 	int n;
 
 	memcpy(t.mac, bs->mac, 6);
 	bs->host = t.host = config_host_by_mac(bs->cfg, bs->mac, NULL);
 	peek_next_boot(bs, &t, &nb);
+	if (t.once && strcmp(t.once, "iso") == 0) {
+		snprintf(iso_once, sizeof(iso_once), "%s", nb.image);
+		t.iso = iso_once;
+		nb.image[0] = '\0';
+	} else if (t.host) {
+		t.iso = t.host->iso;
+	}
 	if (resolve_image(bs, &t, nb.image[0] ? nb.image : NULL, &built) < 0 && nb.image[0])
 		t.once = NULL; /* the image it asked for is gone: the usual boot */
+	if (iso_catalog_list(bs->isos, bs->cfg->isos_dir, &isos, &t.n_isos) < 0)
+		log_ratelimited(bs->rl, LOG_LEVEL_WARN, "http: %s cannot be read: no ISOs in the menu", bs->cfg->isos_dir);
+	t.isos = isos;
 	n = render(bs, &t, script, size);
 	bs->netbootxyz = (int)netbootxyz_way(&t);
 	bs->image_name[0] = '\0';

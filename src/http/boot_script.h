@@ -11,6 +11,7 @@
 struct config;
 struct host;
 struct ratelimit;
+struct iso_catalog;
 
 struct boot_script {
 	/* in */
@@ -18,6 +19,7 @@ struct boot_script {
 	struct store *st;             /* next boots and image assignments; may be NULL */
 	int root_fd;                  /* the HTTP root, for script templates */
 	struct ratelimit *rl;
+	struct iso_catalog *isos;      /* a cache of [isos] dir's scans; NULL: scan now */
 	uint8_t mac[6];
 	const char *base_url;
 	bool ipxe_https;              /* its iPXE announced HTTPS (DHCP option 175) */

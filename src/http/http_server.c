@@ -8,9 +8,12 @@
 #include "http/http_api.h"
 #include "http/http_limits.h"
 #include "http/http_parse.h"
+#include "http/http_send.h"
 #include "http/ui.h"
 #include "image/image_boot.h"
 #include "image/image_store.h"
+#include "isos/iso_catalog.h"
+#include "isos/iso_http.h"
 #include "boot/boot_events.h"
 #include "boot/ipxe_script.h"
 #include "boot/timeline.h"
@@ -42,6 +45,7 @@ struct http_server {
 	int root_fd;                  /* [http] root, -1 if missing */
 	int ipxe_fd;                  /* [boot] ipxe-dir, -1 if missing */
 	int images_fd;                /* [images] root: built images under /images/ */
+	struct iso_catalog *isos;     /* [isos] dir's scans, kept between boots */
 	struct ratelimit rl;
 	struct http_limits *limits;   /* fair shares per client address */
 };
@@ -149,7 +153,7 @@ static void base_url(const struct config *cfg, struct MHD_Connection *c, char *o
 static enum MHD_Result serve_script(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
 				    uint64_t *ret_body)
 {
-	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl };
+	struct boot_script bs = { .cfg = cfg, .st = srv->st, .root_fd = srv->root_fd, .rl = &srv->rl, .isos = srv->isos };
 	char url[256], mac[18];
 	_cleanup_free_ char *script = malloc(IPXE_SCRIPT_MAX);
 	int n;
@@ -221,22 +225,6 @@ static enum MHD_Result serve_booted(struct http_server *srv, const struct config
 /* ---- files ----------------------------------------------------------------- */
 
 
-static void format_http_date(time_t t, char *out, size_t size)
-{
-	struct tm tm;
-	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
-}
-
-static bool not_modified_since(struct MHD_Connection *c, time_t mtime)
-{
-	const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	struct tm tm = { 0 };
-
-	if (!ims || !strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-		return false;
-	return timegm(&tm) >= mtime;
-}
-
 /* What a file a boot fetches is, by the name's look. */
 static enum metric_http_class file_class(const char *path)
 {
@@ -248,7 +236,8 @@ static enum metric_http_class file_class(const char *path)
 		return METRIC_HTTP_INITRD;
 	if (strstr(base, ".efi") || strstr(base, "pxe"))
 		return METRIC_HTTP_BOOTLOADER;
-	if (strstr(base, ".squashfs") || strstr(base, ".module"))
+	if (strstr(base, "squashfs") || strstr(base, ".module") || strstr(base, ".sfs") ||
+	    (strlen(base) > 4 && strcasecmp(base + strlen(base) - 4, ".iso") == 0)) /* a live ISO fetched whole */
 		return METRIC_HTTP_ROOT;
 	return METRIC_HTTP_FILE;
 }
@@ -294,73 +283,11 @@ static void record_file_error(struct http_server *srv, const struct config *cfg,
 	log_warn("http: %s: %s %u", format_ipv4(ip, peer_addr(c)), rel, status);
 }
 
-/* A file's bytes through pread rather than MHD's sendfile: when the file
- * is truncated under a transfer, sendfile returns 0 and MHD then waits on
- * the connection until its timeout, with the client hanging; here the
- * short read ends the response with an error at once (as nginx does). */
-struct file_body {
-	struct http_server *srv;
-	int fd;
-	uint64_t start, len;
-	char rel[256];
-};
-
-#define FILE_BODY_BLOCK (64 * 1024)
-
-static ssize_t file_body_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct file_body *fb = cls;
-	ssize_t n;
-
-	if (pos >= fb->len)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (max > fb->len - pos)
-		max = (size_t)(fb->len - pos);
-	do
-		n = pread(fb->fd, buf, max, (off_t)(fb->start + pos));
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		return n;
-	log_ratelimited(&fb->srv->rl, LOG_LEVEL_WARN, "http: %s %s at byte %llu: transfer ended", fb->rel,
-			n == 0 ? "got shorter" : strerror(errno), (unsigned long long)(fb->start + pos));
-	return MHD_CONTENT_READER_END_WITH_ERROR;
-}
-
-static void file_body_free(void *cls)
-{
-	struct file_body *fb = cls;
-
-	close(fb->fd);
-	free(fb);
-}
-
-/* Takes fd (closed with the response, or here on failure). */
-static struct MHD_Response *file_response(struct http_server *srv, int fd, uint64_t start, uint64_t len,
-					  const char *rel)
-{
-	struct file_body *fb = malloc(sizeof(*fb));
-	struct MHD_Response *r;
-
-	if (!fb) {
-		close(fd);
-		return NULL;
-	}
-	*fb = (struct file_body){ .srv = srv, .fd = fd, .start = start, .len = len };
-	snprintf(fb->rel, sizeof(fb->rel), "%.200s", rel);
-	r = MHD_create_response_from_callback(len, FILE_BODY_BLOCK, file_body_read, fb, file_body_free);
-	if (!r)
-		file_body_free(fb);
-	return r;
-}
-
 static enum MHD_Result serve_file(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
 				  int dir_fd, const char *url_path, bool head, uint64_t *ret_body)
 {
-	char rel[1024], date[64], range_hdr[96], ip[16];
-	uint64_t start = 0, end = 0;
-	struct MHD_Response *r;
+	char rel[1024], ip[16];
 	struct stat sb;
-	enum http_range_result range;
 	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
 	int fd, e;
@@ -381,46 +308,21 @@ static enum MHD_Result serve_file(struct http_server *srv, const struct config *
 		close(fd);
 		return send_error(c, MHD_HTTP_NOT_FOUND);
 	}
-	if (not_modified_since(c, sb.st_mtime)) {
-		close(fd);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
-	range = http_range_parse(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
-				 (uint64_t)sb.st_size, &start, &end);
-	if (range == HTTP_RANGE_UNSATISFIABLE) {
-		close(fd);
-		snprintf(range_hdr, sizeof(range_hdr), "bytes */%llu", (unsigned long long)sb.st_size);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
-		ret = MHD_queue_response(c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
-	if (range == HTTP_RANGE_NONE) {
-		start = 0;
-		end = sb.st_size ? (uint64_t)sb.st_size - 1 : 0;
-	} else {
-		status = MHD_HTTP_PARTIAL_CONTENT;
-	}
-	r = file_response(srv, fd, start, sb.st_size ? end - start + 1 : 0, rel);
-	if (!r)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	if (status == MHD_HTTP_PARTIAL_CONTENT) {
-		snprintf(range_hdr, sizeof(range_hdr), "bytes %llu-%llu/%llu", (unsigned long long)start,
-			 (unsigned long long)end, (unsigned long long)sb.st_size);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
-	}
-	format_http_date(sb.st_mtime, date, sizeof(date));
-	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	record_file_event(srv, cfg, c, rel, head, status, sb.st_size ? end - start + 1 : 0);
-	*ret_body = sb.st_size ? end - start + 1 : 0;
+	ret = http_send_extent(c, fd, 0, (uint64_t)sb.st_size, sb.st_mtime, &status, ret_body);
+	if (status == MHD_HTTP_OK || status == MHD_HTTP_PARTIAL_CONTENT)
+		record_file_event(srv, cfg, c, rel, head, status, *ret_body);
+	return ret;
+}
+
+/* A file inside an ISO of [isos] dir, or the whole ISO: a boot event too. */
+static enum MHD_Result serve_iso(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
+				 const char *url, bool head, uint64_t *ret_body)
+{
+	unsigned status = 0;
+	enum MHD_Result ret = iso_http_serve(c, cfg->isos_dir, url + 6, &status, ret_body);
+
+	if (status == MHD_HTTP_OK || status == MHD_HTTP_PARTIAL_CONTENT)
+		record_file_event(srv, cfg, c, url + 1, head, status, *ret_body);
 	return ret;
 }
 
@@ -559,6 +461,8 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(srv, c, &conn->sent);
+	if (strncmp(url, "/isos/", 6) == 0)
+		return serve_iso(srv, cfg, c, url, head, &conn->sent);
 	if (strncmp(url, "/ipxe/", 6) == 0)
 		return serve_file(srv, cfg, c, srv->ipxe_fd, url + 5, head, &conn->sent);
 	if (strncmp(url, "/images/", 8) == 0 && is_built_image(srv, url + 8)) /* the cache and temp dirs are not served */
@@ -626,6 +530,7 @@ int http_server_new(struct live_config *live, struct loop *loop, struct store *s
 	srv->st = st;
 	srv->metrics = metrics;
 	srv->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	srv->isos = iso_catalog_new();
 	srv->root_fd = open_dir(cfg->http_root, "root");
 	srv->ipxe_fd = open_dir(cfg->ipxe_dir, "ipxe-dir");
 	{
@@ -674,5 +579,6 @@ void http_server_free(struct http_server *srv)
 		close(srv->ipxe_fd);
 	if (srv->images_fd >= 0)
 		close(srv->images_fd);
+	iso_catalog_free(srv->isos);
 	free(srv);
 }

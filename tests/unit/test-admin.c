@@ -136,6 +136,13 @@ static void test_next_boot(void **state)
 	assert_int_equal(next_boot_parse(cfg, "entry:nothing", &nb), -EINVAL);
 	assert_int_equal(next_boot_parse(cfg, "../etc", &nb), -EINVAL);
 	assert_int_equal(next_boot_parse(cfg, "", &nb), -EINVAL);
+	assert_int_equal(next_boot_parse(cfg, "iso:debian-live.iso", &nb), 0);
+	assert_string_equal(nb.target, "iso");
+	assert_string_equal(nb.image, "debian-live.iso");
+	assert_int_equal(next_boot_format(&nb, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "iso:debian-live.iso");
+	assert_int_equal(next_boot_parse(cfg, "iso:../x.iso", &nb), -EINVAL);
+	assert_int_equal(next_boot_parse(cfg, "iso:notes.txt", &nb), -EINVAL);
 	config_free(cfg);
 }
 

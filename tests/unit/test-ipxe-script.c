@@ -8,6 +8,7 @@
 
 #include "boot/ipxe_script.h"
 #include "conf_file.h"
+#include "isos/iso_catalog.h"
 
 static const char *CONF =
 	"[server]\ninterface = br0\naddress = 198.18.0.1\nstate-dir = /tmp\n"
@@ -190,6 +191,59 @@ static void bounded_output(void **state)
 	assert_true(strlen(small) < 10);
 }
 
+/* ISOs of [isos] dir: a menu item each (broken ones left out), the
+ * kernel line with the layout's command line and the kernel-args, sanboot
+ * for an unknown layout; a one-shot ISO goes straight to its entry. */
+static struct iso_item *isos_fixture(size_t *n)
+{
+	static const char *const live[] = { "live/vmlinuz", "live/initrd.img", "live/filesystem.squashfs" };
+	static struct iso_item it[3];
+
+	memset(it, 0, sizeof(it));
+	strcpy(it[0].name, "broken.iso");
+	it[0].status = -EBADMSG;
+	strcpy(it[1].name, "debian-live.iso");
+	iso_kind_classify(live, 3, &it[1].boot);
+	strcpy(it[2].name, "windows.iso");
+	iso_kind_classify(NULL, 0, &it[2].boot);
+	*n = 3;
+	return it;
+}
+
+static void isos_in_the_menu(void **state)
+{
+	struct boot_target t = { .cfg = cfg, .host = config_host_by_name(cfg, "netroot"), .mac = { 0x52, 0x54, 0, 0, 0, 5 },
+				 .base_url = "http://198.18.0.1" };
+
+	t.isos = isos_fixture(&t.n_isos);
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "item iso-1 ISO debian-live.iso (live-boot)\n"));
+	assert_non_null(strstr(buf, "item iso-2 ISO windows.iso (sanboot, may not work)\n"));
+	assert_null(strstr(buf, "broken.iso"));
+	assert_null(strstr(buf, ":iso-0\n"));
+	assert_non_null(strstr(buf, ":iso-1\necho Booting debian-live.iso (live-boot) ...\nimgfree\n"
+				    "kernel http://198.18.0.1/isos/debian-live.iso/live/vmlinuz initrd=initrd.img "
+				    "boot=live fetch=http://198.18.0.1/isos/debian-live.iso console=ttyS0 "
+				    "mac=52:54:00:00:00:05 || goto failed\n"
+				    "initrd http://198.18.0.1/isos/debian-live.iso/live/initrd.img || goto failed\n"));
+	assert_non_null(strstr(buf, ":iso-2\necho labboot: windows.iso has no known layout: iPXE sanboot, which may not "
+				    "work\nsanboot --no-describe http://198.18.0.1/isos/windows.iso || goto failed\n"));
+	assert_non_null(strstr(buf, "--default image "));
+
+	t.iso = "debian-live.iso"; /* a pin */
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "choose --timeout 5000 --default iso-1 target || goto iso-1\n"));
+	t.iso = "broken.iso"; /* a pin to what cannot boot: the usual default */
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "--default image "));
+
+	t.once = "iso";
+	t.iso = "windows.iso";
+	assert_true(ipxe_script_render(&t, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "choose"));
+	assert_non_null(strstr(buf, "goto iso-2\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +257,7 @@ int main(void)
 		cmocka_unit_test(user_entries),
 		cmocka_unit_test(templates),
 		cmocka_unit_test(bounded_output),
+		cmocka_unit_test(isos_in_the_menu),
 		cmocka_unit_test(netbootxyz_follows_what_ipxe_can),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,6 +5,7 @@
 #
 #   tests/vm/vm-boot.sh --ns NS --mode bios|uefi|uefi-http --mac MAC
 #                       [--tap TAP] [--timeout SEC] [--log FILE] [--mem MB]
+#                       [--done REGEX]
 #
 # bios       SeaBIOS runs QEMU's iPXE option ROM (pxe-virtio.rom) on a
 #            modern-only virtio NIC: the first DHCP client is already iPXE.
@@ -13,6 +14,8 @@
 # uefi-http  OVMF HTTP boot (PXE switched off through fw_cfg): the offer must
 #            carry option 60 "HTTPClient" and an http:// boot file.
 #
+# --done REGEX: the console line that means success, for a guest that is
+# not the test initramfs (a stock ISO: its "Reached target" line).
 # Output (stdout): the LABBOOT-TEST lines from the guest, "PHASE NAME SEC"
 # lines (first time a console marker appeared, seconds since QEMU started),
 # and "RESULT ok|timeout|exited|failed(MARKER) TOTAL SEC". Exit 0 only when "done" was seen.
@@ -28,8 +31,8 @@ OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 PXE_ROM=${PXE_ROM:-/usr/lib/ipxe/qemu/pxe-virtio.rom}
 
-ns='' mode='' mac='' tap='' timeout='' log='' mem=512
-usage() { sed -n '3,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+ns='' mode='' mac='' tap='' timeout='' log='' mem=512 done_re='LABBOOT-TEST done'
+usage() { sed -n '3,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ns) ns=$2; shift 2 ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--done) done_re=$2; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -64,7 +68,7 @@ PHASES=(
 	'nic=LABBOOT-TEST nic='
 	'dhcp=LABBOOT-TEST ip='
 	'testfile=LABBOOT-TEST sha256='
-	'done=LABBOOT-TEST done'
+	"done=$done_re"
 )
 
 # Console lines after which the boot cannot succeed any more: stop at once
