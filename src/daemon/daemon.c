@@ -157,7 +157,7 @@ static int on_control(void *userdata, const char *cmd, FILE *out)
 	return -EINVAL;
 }
 
-static void log_warning(void *userdata, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) log_warning(void *userdata, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
