@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Issue 11, the UEFI iPXE stall, constructed on purpose: a port joins the
-# server's bridge (another VM's tap) while a UEFI VM's iPXE sits in the menu
-# between its script and its kernel. A bridge without a fixed MAC takes the
-# lowest MAC of its ports, so the server's MAC changed under iPXE, which
-# keeps a resolved ARP entry for its whole run: its kernel SYNs went to a
-# MAC nobody had, the server never answered and iPXE gave up ("Connection
-# timed out", ~100 s under TCG), retry after retry.
-# Checks: the lab bridge keeps its MAC when a port with the lowest possible
-# MAC joins; the VM boots with one kernel fetch and no iPXE error; labboot
-# warns about a bridge whose MAC follows its ports (and not about this one).
+# Issue 11, the UEFI iPXE stall, constructed on purpose: the port with the
+# lowest MAC on the server's bridge (another VM's tap) leaves while a UEFI
+# VM's iPXE sits in the menu between its script and its kernel. A bridge
+# without a set MAC takes the lowest MAC of its ports, so the server's MAC
+# moved under iPXE, which keeps a resolved ARP entry for its whole run: its
+# kernel SYNs went to a MAC nobody had any more, the server never saw them,
+# had nothing to send itself (so never ARPed the client), and iPXE gave up
+# ("Connection timed out", ~100 s under TCG), retry after retry. (A port
+# joining with a lower MAC is harmless: the old MAC is still a local port's.)
+# Checks: the lab bridge keeps its MAC when that port leaves; the VM boots
+# with one kernel fetch and no iPXE error; labboot warns about a bridge
+# whose MAC follows its ports (and not about this one).
 # LAB_BRIDGE_MAC=follow STALL_OBSERVE=1 runs the unpinned bridge to the end
 # (the failure itself: expect a failed boot, or one with retries).
 set -euo pipefail
@@ -20,12 +22,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ns=vmst$$
 lab_tmpdir dir
-labboot_lab "$ns" "$dir" 3s
+labboot_lab "$ns" "$dir" 5s
 if [ -n "${CAPTURE:-}" ]; then
 	lab_spawn "$ns" tcpdump -i br0 -e -s 200 -U -w "$CAPTURE" 'tcp port 80 or arp' >/dev/null 2>&1
 fi
 brmac() { ip -n "$ns" -o link show br0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
-mac0=$(brmac)
 follow=no
 [ "${LAB_BRIDGE_MAC:-}" != follow ] || follow=yes
 
@@ -37,26 +38,41 @@ else
 fi
 echo "ok: labboot's warning about the bridge's MAC is right (follows=$follow)"
 
+# The lowest possible MAC on the bridge before the VM starts: its iPXE
+# resolves the server to it (with an unset bridge MAC).
+ip -n "$ns" tuntap add dev lowport mode tap
+ip -n "$ns" link set lowport address 00:00:00:00:00:01
+ip -n "$ns" link set lowport master br0 up
+mac0=$(brmac)
+
 "$ROOT/tests/vm/vm-boot.sh" --ns "$ns" --mode uefi --mac "${LAB_VM_MAC[uefi]}" --timeout 420 \
 	--log "$dir/uefi.serial" >"$dir/uefi.out" 2>"$dir/uefi.err" &
 vm=$!
 lab_register_pid "$vm" "$ns"
 
-# iPXE has its script (and the server's MAC in its ARP cache): a port with
-# the lowest possible MAC joins, as a new VM's tap would.
+# iPXE has its script and the server's MAC in its ARP cache: the port
+# leaves, as a VM's tap does when the VM ends.
 for ((i = 0; i < 3000; i++)); do
 	grep -q "boot script for .*host gamma" "$dir/labboot.log" && break
 	kill -0 "$vm" 2>/dev/null || break
 	sleep 0.1
 done
 grep -q "boot script for .*host gamma" "$dir/labboot.log" || { cat "$dir/uefi.err"; fail "gamma never fetched its script"; }
-ip -n "$ns" tuntap add dev lowport mode tap
-ip -n "$ns" link set lowport address 00:00:00:00:00:01
-ip -n "$ns" link set lowport master br0 up
+# ... and the script's connection is over (the server's side in TIME-WAIT):
+# while the server still has something to send, it re-ARPs the client after
+# the change, and that ARP request also tells iPXE the new MAC.
+vmip=${LAB_VM_IP[uefi]}
+for ((i = 0; i < 600; i++)); do
+	socks=$(ip netns exec "$ns" ss -Htan "( sport = :80 )" | awk -v ip="$vmip" '$5 ~ "^"ip":"')
+	grep -q TIME-WAIT <<<"$socks" && ! grep -v -q TIME-WAIT <<<"$socks" && break
+	sleep 0.05
+done
+ip -n "$ns" link del lowport
+echo "server's sockets for $vmip when the port left: $(tr '\n' ' ' <<<"$socks")"
 mac1=$(brmac)
-echo "server MAC: $mac0 before the port joined, $mac1 after"
+echo "server MAC: $mac0 before the port left, $mac1 after"
 if [ "$mac1" != "$mac0" ] && [ -z "${STALL_OBSERVE:-}" ]; then
-	fail "br0's MAC changed when a port joined ($mac0 -> $mac1): clients with the old one lose the server"
+	fail "br0's MAC changed when a port left ($mac0 -> $mac1): clients with the old one lose the server"
 fi
 
 rc=0
@@ -73,4 +89,4 @@ grep -a -q '^LABBOOT-TEST done' <<<"$serial" || { tail -n 20 "$dir/uefi.err"; fa
 "$LABBOOT" hosts -c "$dir/labboot.conf" > "$dir/hosts"
 n=$(awk '$1 == "gamma" {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -c " kernel " || true)
 [ "$n" = 1 ] || fail "gamma: $n kernel events"
-echo "ok: a port joining the bridge mid-boot left the server's MAC alone; gamma booted with one kernel fetch"
+echo "ok: a port left the bridge mid-boot (server MAC $mac0 -> $mac1); gamma booted with one kernel fetch"
