@@ -5,12 +5,14 @@
  * the server to a MAC that nobody answers for: a UEFI iPXE between its
  * script and its kernel then sends its SYNs into the void and gives up
  * ("Connection timed out"), retry after retry (issue 11). labboot cannot
- * fix the interface; it says so at start and in `labboot check`. */
+ * fix the interface; it says so at start and in `labboot check`, and
+ * announces a new MAC when it sees one (src/daemon/mac_watch.c). */
 #include "core/iface_mac.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,10 +68,25 @@ int iface_mac_warnings(const struct config *cfg, const char *sysfs_net, config_w
 			continue;
 		fn(userdata, "interface %s is a bridge whose MAC address follows its ports (the lowest of theirs): "
 			     "a port joining or leaving (a VM's tap) changes it under booting clients, and iPXE, which "
-			     "never asks again, loses the server until its downloads time out. Give it a fixed one "
-			     "(ip link set %s address ..., or the bridge's MAC setting in ifupdown/systemd-networkd)",
+			     "never asks again, loses the server until its downloads time out (labboot announces a new MAC "
+			     "within a second of seeing it). Give it a fixed one (ip link set %s address ..., or the "
+			     "bridge's MAC setting in ifupdown/systemd-networkd)",
 		   cfg->ifaces[i], cfg->ifaces[i]);
 		n++;
 	}
 	return n;
+}
+
+int iface_garp_build(uint8_t *buf, size_t len, const uint8_t mac[6], struct in_addr ip)
+{
+	static const uint8_t head[8] = { 0, 1, 0x08, 0, 6, 4, 0, 1 }; /* Ethernet, IPv4, 6, 4, request */
+
+	if (len < IFACE_GARP_LEN)
+		return -ENOBUFS;
+	memcpy(buf, head, sizeof(head));
+	memcpy(buf + 8, mac, 6);
+	memcpy(buf + 14, &ip, 4);
+	memset(buf + 18, 0, 6);
+	memcpy(buf + 24, &ip, 4);
+	return IFACE_GARP_LEN;
 }

@@ -24,3 +24,13 @@ bool iface_mac_follows_ports(bool is_bridge, int addr_assign);
 /* Warns through fn about each configured interface whose MAC follows its
  * ports; returns how many. Reads /sys/class/net (root: for tests). */
 int iface_mac_warnings(const struct config *cfg, const char *sysfs_net, config_warn_fn fn, void *userdata);
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+/* RFC 5227 3 (ARP Announcement): a request with the server's address as
+ * both sender and target, so every host on the link (iPXE included, whose
+ * ARP entries never expire) updates its entry for it. The 28-byte ARP
+ * payload for Ethernet/IPv4 into buf; returns 28, or -ENOBUFS. */
+#define IFACE_GARP_LEN 28
+int iface_garp_build(uint8_t *buf, size_t len, const uint8_t mac[6], struct in_addr ip);

@@ -1,7 +1,7 @@
 /* iface_mac: sysfs's addr_assign_type text, which interfaces count as a
  * bridge whose MAC follows its ports, and the warnings over a sysfs tree
  * the test makes (a bridge with a set MAC, one without, a NIC, a name that
- * does not exist). */
+ * does not exist); the ARP announcement's bytes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "core/iface_mac.h"
@@ -92,12 +93,31 @@ static void warnings(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void garp(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0x18, 0, 1 };
+	static const uint8_t want[IFACE_GARP_LEN] = {
+		0, 1, 0x08, 0, 6, 4, 0, 1,                 /* Ethernet, IPv4, request */
+		0x02, 0, 0, 0x18, 0, 1, 198, 18, 0, 1,     /* sender: the new MAC, the server */
+		0, 0, 0, 0, 0, 0, 198, 18, 0, 1,           /* target: the server again */
+	};
+	struct in_addr ip = { .s_addr = htonl(0xc6120001) };
+	uint8_t buf[64];
+
+	memset(buf, 0xaa, sizeof(buf));
+	assert_int_equal(iface_garp_build(buf, sizeof(buf), mac, ip), IFACE_GARP_LEN);
+	assert_memory_equal(buf, want, IFACE_GARP_LEN);
+	assert_int_equal(buf[IFACE_GARP_LEN], 0xaa);
+	assert_int_equal(iface_garp_build(buf, IFACE_GARP_LEN - 1, mac, ip), -ENOBUFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse),
 		cmocka_unit_test(follows),
 		cmocka_unit_test(warnings),
+		cmocka_unit_test(garp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

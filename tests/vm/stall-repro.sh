@@ -3,14 +3,19 @@
 # Reproduction harness for the UEFI iPXE stall (issue 11): ROUNDS rounds of
 # several UEFI VMs booting at once from one labboot (UEFI PXE: snponly.efi
 # over TFTP; UEFI HTTP boot: snponly.efi over HTTP), with a packet capture
-# of port 80 and `ss -tan` of the server side every second. A stall is a
-# VM whose kernel came more than STALL_S seconds after its script.
+# of port 80 and `ss -tan` of the server side every second. Per VM: the
+# script->kernel time, kernel fetches and iPXE errors from the console; per
+# round: tests/vm/stall-flows.sh over the capture (server MAC changes,
+# packets sent to a MAC the server no longer had, SYN retransmissions).
 #
 #   tests/vm/stall-repro.sh                 # ROUNDS=5 MODES="uefi uefi-http uefi"
 #   ROUNDS=10 MENU=5s OUT=/tmp/stall tests/vm/stall-repro.sh
+#   LAB_BRIDGE_MAC=follow tests/vm/stall-repro.sh   # the bridge as it was before the fix
 #
-# OUT keeps labboot.log, cap.pcap, ss.log and each VM's serial log and
-# output; the summary is OUT/summary.
+# The cause it found: the lab bridge had no MAC of its own, so it took the
+# lowest MAC of its ports and changed whenever a VM's tap came or went;
+# iPXE never re-ARPs (README, Limits). OUT keeps labboot.log, cap.pcap,
+# ss.log and each VM's serial log and output; the summary is OUT/summary.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
@@ -20,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-5}
 MODES=${MODES:-uefi uefi-http uefi}
 MENU=${MENU:-5s}
-STALL_S=${STALL_S:-150}
+STALL_S=${STALL_S:-150} # script->kernel seconds that count as a stall (TCG on a loaded host: ~60-130 s is normal)
 OUT=${OUT:-$(mktemp -d /tmp/stall.XXXXXX)}
 mkdir -p "$OUT"
 
@@ -33,7 +38,7 @@ lab_spawn "$ns" bash -c 'while :; do echo "== $(date +%T.%N)"; ss -tano "( sport
 # Extra VMs of a mode get their own MAC (and a pool address).
 stalls=0 fails=0 boots=0
 for ((r = 1; r <= ROUNDS; r++)); do
-	declare -A pid=() 
+	declare -A pid=()
 	i=0
 	for mode in $MODES; do
 		mac=${LAB_VM_MAC[$mode]}
@@ -67,8 +72,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		i=$((i + 1))
 	done
 	unset pid
-	"$ROOT/tests/vm/stall-flows.sh" "$OUT/cap.pcap" | awk '$3 != "syn=1"' > "$OUT/syn-retries" || true
-	echo "connections with SYN retransmissions so far: $(wc -l < "$OUT/syn-retries")" | tee -a "$OUT/summary"
+	"$ROOT/tests/vm/stall-flows.sh" "$OUT/cap.pcap" > "$OUT/flows" || true
+	echo "so far: $(grep -c '^MAC' "$OUT/flows") server MAC changes, $(grep -c '^LOST' "$OUT/flows") clients sending to a MAC gone," \
+		"$(grep -c '^FLOW' "$OUT/flows") connections with SYN retransmissions or long waits (OUT/flows)" | tee -a "$OUT/summary"
 done
 cp "$dir/labboot.log" "$OUT/labboot.log"
 echo "boots $boots stalls $stalls failures $fails (OUT=$OUT)" | tee -a "$OUT/summary"
