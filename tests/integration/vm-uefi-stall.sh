@@ -39,7 +39,7 @@ pin=vmsp$$
 (unset LAB_BRIDGE_MAC; lab_up "$pin")
 m0=$(brmac "$pin"); lowport "$pin" add; m1=$(brmac "$pin"); lowport "$pin" del; m2=$(brmac "$pin")
 lab_down "$pin"
-[ "$m0" = "$m1" ] && [ "$m1" = "$m2" ] || fail "the lab bridge's MAC moved with its ports: $m0 $m1 $m2"
+if [ "$m0" != "$m1" ] || [ "$m1" != "$m2" ]; then fail "the lab bridge's MAC moved with its ports: $m0 $m1 $m2"; fi
 echo "ok: the lab bridge keeps $m0 while a port with the lowest MAC comes and goes"
 
 # 2. a bridge that follows its ports, and labboot on it
@@ -92,7 +92,7 @@ grep -q "mac: br0 changed its MAC from $mac0 to $mac1" "$dir/labboot.log" || fai
 # vm-boot may miss "done" when the guest powers off in the same instant: the
 # console line is what counts
 grep -a -q '^LABBOOT-TEST done' <<<"$serial" || { tail -n 20 "$dir/uefi.err"; fail "gamma did not boot"; }
-[ "$fetches" = 1 ] && [ -z "$errors" ] || fail "gamma's kernel download failed and was retried"
+if [ "$fetches" != 1 ] || [ -n "$errors" ]; then fail "gamma's kernel download failed and was retried"; fi
 "$LABBOOT" hosts -c "$dir/labboot.conf" > "$dir/hosts"
 n=$(awk '$1 == "gamma" {on = 1; next} /^[a-z]/ {on = 0} on' "$dir/hosts" | grep -c " kernel " || true)
 [ "$n" = 1 ] || fail "gamma: $n kernel events"

@@ -33,6 +33,7 @@ ns=stall$$
 lab_tmpdir dir
 labboot_lab "$ns" "$dir" "$MENU"
 lab_spawn "$ns" tcpdump -i br0 -s 200 -U -w "$OUT/cap.pcap" tcp port 80 >/dev/null 2>&1
+# shellcheck disable=SC2016  # expanded by the inner bash
 lab_spawn "$ns" bash -c 'while :; do echo "== $(date +%T.%N)"; ss -tano "( sport = :80 )"; sleep 1; done' >"$OUT/ss.log" 2>&1
 
 # Extra VMs of a mode get their own MAC (and a pool address).
@@ -55,11 +56,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for mode in $MODES; do
 		boots=$((boots + 1))
 		rc=0; wait "${pid[$i]}" || rc=$?
-		f=$OUT/r$r-$i-$mode.out
-		s=$(awk '$1 == "PHASE" && $2 == "ipxe-script" { print $3 }' "$f" | tail -n 1)
-		k=$(awk '$1 == "PHASE" && $2 == "kernel" { print $3 }' "$f")
+		vmout=$OUT/r$r-$i-$mode.out
+		s=$(awk '$1 == "PHASE" && $2 == "ipxe-script" { print $3 }' "$vmout" | tail -n 1)
+		k=$(awk '$1 == "PHASE" && $2 == "kernel" { print $3 }' "$vmout")
 		gap=$(awk -v s="${s:-0}" -v k="${k:-0}" 'BEGIN { if (s == 0 || k == 0) print "none"; else printf "%.1f", k - s }')
-		res=$(grep '^RESULT' "$f" || echo 'RESULT none')
+		res=$(grep '^RESULT' "$vmout" || echo 'RESULT none')
 		# A stall: iPXE reported an error or fetched a file twice (the
 		# script's retry), or the script->kernel gap is over STALL_S.
 		ipxe_err=$(tr -d '\r' <"$OUT/r$r-$i-$mode.serial" | grep -a -c -E 'Connection timed out|Error 0x|Could not boot|vmlinuz\.\.\. *$' || true)
