@@ -7,6 +7,10 @@
 #   FLOW  client connections with SYN retransmissions or a silence of at
 #         least MIN_GAP_S while the client waited, with their start, SYNs,
 #         time to establish and end.
+# The server's MAC shows only in what it sends, so a change shows at its
+# next packet: SYNs that went unanswered just before a MAC line were sent
+# to the old one. Waits after iPXE handed over to the kernel (the server
+# retransmitting into a connection nobody holds) show up as long waits too.
 #   tests/vm/stall-flows.sh CAP.pcap [SERVER_IP] [MIN_GAP_S]
 set -euo pipefail
 cap=$1 server=${2:-198.18.0.1} min=${3:-5}
@@ -16,10 +20,10 @@ tcpdump -e -r "$cap" -nn -tt 'tcp port 80' 2>/dev/null | awk -v srv="$server.80"
 	src = $10; dst = $12; sub(/:$/, "", dst)
 	fl = $0; sub(/.*Flags \[/, "", fl); sub(/\].*/, "", fl)
 	if (src == srv) {
-		if (smac != mac) { if (mac != "") printf "MAC  %s server %s -> %s\n", strftime("%T", t), mac, smac; mac = smac }
+		if (smac != mac) { if (mac != "") { printf "MAC  %s server %s -> %s\n", strftime("%T", t), mac, smac; gone[mac] = 1 }; mac = smac; delete gone[mac] }
 		key = dst; dir = "s"
 	} else if (dst == srv) {
-		if (mac != "" && dmac != mac) { lost[src " -> " dmac]++; if (!((src " -> " dmac) in lostat)) lostat[src " -> " dmac] = t }
+		if ((dmac in gone) && dmac != mac) { lost[src " -> " dmac]++; if (!((src " -> " dmac) in lostat)) lostat[src " -> " dmac] = t }
 		key = src; dir = "c"
 	} else next
 	if (dir == "c" && fl == "S") {
