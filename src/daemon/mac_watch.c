@@ -83,7 +83,8 @@ static void on_timer(struct loop_timer *t, void *userdata)
 
 		if (read_iface(w->fd, wi->name, mac, &ip, &ifindex) < 0)
 			continue;
-		if (wi->known && memcmp(mac, wi->mac, 6) != 0) {
+		/* all zeros: a bridge with no ports left, so nobody to tell */
+		if (wi->known && memcmp(mac, wi->mac, 6) != 0 && memcmp(mac, (const uint8_t[6]){ 0 }, 6) != 0) {
 			log_warn("mac: %s changed its MAC from %s to %s (a bridge whose MAC follows its ports?): "
 				 "announcing it to the clients", wi->name, format_mac(was, wi->mac), format_mac(now, mac));
 			wi->announce = MAC_WATCH_ANNOUNCE;
