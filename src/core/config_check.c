@@ -1,6 +1,7 @@
 /* Defaults, cross-checks and lookups over a parsed configuration. */
 #include "core/config.h"
 #include "core/config_internal.h"
+#include "core/iface_mac.h"
 #include "core/util.h"
 #include "isos/iso_kind.h"
 #include "nfs/nfs_exports.h"
@@ -365,6 +366,7 @@ int config_warnings(const struct config *cfg, config_warn_fn fn, void *userdata)
 			     "http:// URL", cfg->netbootxyz_url, cfg->netbootxyz_url + 8, cfg->tftp_root);
 		n++;
 	}
+	n += iface_mac_warnings(cfg, "/sys/class/net", fn, userdata);
 	return n;
 }
 

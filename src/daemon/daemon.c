@@ -12,6 +12,7 @@
 #include "core/sd_notify.h"
 #include "core/util.h"
 #include "daemon/control.h"
+#include "daemon/mac_watch.h"
 #include "daemon/reload_keep.h"
 #include "daemon/runtime_config.h"
 #include "dhcp/dhcp_server.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct dns_server *dns;
 	struct ndp_server *ndp;
 	struct control *ctl;
+	struct mac_watch *macw;
 };
 
 static void dns_lease_hook(void *userdata, const char *hostname, struct in_addr ip, bool bound)
@@ -62,6 +64,8 @@ static int start_servers(struct daemon *d)
 		return r;
 	if (cfg->http_enable && (r = http_server_new(&d->live, d->loop, d->st, d->metrics, &d->http)) < 0)
 		return r;
+	if (cfg->n_ifaces && (r = mac_watch_new(cfg, d->loop, &d->macw)) < 0) /* not fatal */
+		log_warn("mac: cannot watch the interfaces' MAC addresses: %s", strerror(-r));
 	if (cfg->dhcp_mode == DHCP_MODE_OFF)
 		return 0;
 	if ((r = dhcp_server_new(cfg, d->loop, d->st, d->metrics, &d->dhcp)) < 0)
@@ -171,6 +175,7 @@ static void __attribute__((format(printf, 2, 3))) log_warning(void *userdata, co
 static void stop(struct daemon *d)
 {
 	control_free(d->ctl);
+	mac_watch_free(d->macw);
 	ndp_server_free(d->ndp);
 	dhcp_server_free(d->dhcp);
 	http_server_free(d->http);

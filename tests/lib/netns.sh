@@ -3,7 +3,7 @@
 # dirs), all torn down by one EXIT trap on every exit path.
 #
 #   . tests/lib/netns.sh               # installs the traps: EXIT; INT, TERM, HUP, PIPE exit through it
-#   lab_up LAB [SUBNET]                # ns LAB, bridge br0 at SUBNET.1/24 (default $LAB_SERVER_IP), IPv6 off
+#   lab_up LAB [SUBNET]                # ns LAB, bridge br0 at SUBNET.1/24 (default $LAB_SERVER_IP), IPv6 off, fixed MAC
 #   lab_add_veth_host LAB HOST [MAC]   # ns HOST whose eth0 is bridged into LAB's br0 (no address)
 #   lab_ns NS [LAB]                    # a bare ns (lo up, IPv6 off), deleted with LAB (default: NS)
 #   lab_veth NS1 IF1 NS2 IF2           # a veth pair between two namespaces, both ends up
@@ -70,7 +70,15 @@ lab_up() {
 	local ns=$1 ip=$LAB_SERVER_IP
 	[ -z "${2:-}" ] || ip=$2.1
 	lab_ns "$ns"
-	ip -n "$ns" link add br0 type bridge
+	# A fixed MAC: an unset bridge MAC follows the lowest of its ports', so
+	# a VM's tap joining or leaving changed the server's MAC under clients
+	# that had it cached (UEFI iPXE never re-ARPs: issue 11's stall).
+	# LAB_BRIDGE_MAC=follow keeps the kernel's behaviour (tests/integration/vm-uefi-stall.sh).
+	if [ "${LAB_BRIDGE_MAC:-}" = follow ]; then
+		ip -n "$ns" link add br0 type bridge
+	else
+		ip -n "$ns" link add br0 address "${LAB_BRIDGE_MAC:-02:00:00:18:00:01}" type bridge
+	fi
 	# Forward at once: no STP listening/learning delay before the first DHCP.
 	ip -n "$ns" link set br0 type bridge forward_delay 0 stp_state 0
 	ip -n "$ns" addr add "$ip/24" dev br0

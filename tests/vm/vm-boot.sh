@@ -152,7 +152,12 @@ while :; do
 		[ -z "${seen[done]:-}" ] || { result=ok; break; }
 		if [[ $buf =~ $FATAL ]]; then result="failed(${BASH_REMATCH[0]// /-})"; break; fi
 	fi
-	if ! kill -0 "$qemu_pid" 2>/dev/null; then result=exited; break; fi
+	# QEMU may have written its last lines and exited since the read above:
+	# one more pass reads them before it counts as exited.
+	if ! kill -0 "$qemu_pid" 2>/dev/null; then
+		[ -n "${gone:-}" ] && { result=exited; break; }
+		gone=1; continue
+	fi
 	[ "${EPOCHREALTIME%.*}" -lt "$deadline" ] || break
 	sleep 0.05
 done
